@@ -1,0 +1,143 @@
+// src/app.ts
+// The dashboard as a Fastify plugin (register it under any prefix), and createDashboard(), which
+// builds a ready Fastify instance from the same options the command line takes. Never listens.
+
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
+import fastifyWebsocket from '@fastify/websocket'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { WebSocket } from 'ws'
+import { createActionRunner } from './actions/runner.js'
+import { allowedHostNames, loadConfig, type Config, type ConfigSources } from './config/load.js'
+import type { OptionKey } from './config/options.js'
+import { DashboardError, ERRORS } from './errors.js'
+import { createEventHub, type EventHub } from './events/hub.js'
+import { probeHermesVersion } from './hermes/version.js'
+import { childEnv } from './actions/runner.js'
+import { actionRoutes } from './routes/actions.js'
+import { eventRoutes } from './routes/events.js'
+import { pageRoutes } from './routes/page.js'
+import { statusRoutes } from './routes/status.js'
+import { trustExplainRoutes } from './routes/trust-explain.js'
+import { generateToken } from './trust/credentials.js'
+import { builtInPolicy, type TrustPolicy } from './trust/policy.js'
+import trustPlugin from './trust/plugin.js'
+import { compileTrustSettings, type TrustSettings } from './trust/settings.js'
+import { keepAlive } from './ws-keepalive.js'
+
+export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+export const VERSION = '0.1.0'
+export const BUILT_IN_WEB = join(PACKAGE_ROOT, 'web', 'dist')
+
+/** Largest WebSocket message accepted from any client; a larger one is closed with 1009. */
+export const MAX_WS_PAYLOAD = 16 * 1024 * 1024
+/** Bytes an /api/events subscriber may have queued before it is dropped (1013). */
+export const MAX_SUBSCRIBER_BUFFER = 4 * 1024 * 1024
+
+export interface DashboardPluginOptions {
+  readonly config: Config
+  /** Replaces the built-in policy of the configured mode. */
+  readonly policy?: TrustPolicy
+  /** Environment handed to the programs the dashboard starts (default process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    hermes: { readonly config: Config, readonly settings: TrustSettings, readonly policy: TrustPolicy, readonly hub: EventHub }
+  }
+}
+
+export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async (fastify, opts) => {
+  const config = opts.config
+  const env = opts.env ?? process.env
+  const settings = compileTrustSettings({
+    mode: config.trust,
+    trustedProxies: config.trustedProxies,
+    forwarded: config.forwarded,
+    hostNames: allowedHostNames(config),
+    publicBasePath: config.publicBasePath,
+    mountPrefix: fastify.prefix,
+    token: config.token,
+    internalCredential: generateToken(),
+    identity: config.authHeader === null
+      ? null
+      : { userHeader: config.authHeader, groupsHeader: config.groupsHeader, separators: config.groupsSeparator, groupProfiles: config.groupProfiles },
+  })
+  const policy = opts.policy ?? builtInPolicy(settings)
+  const hub = createEventHub({ maxBufferedBytes: MAX_SUBSCRIBER_BUFFER, onDrop: (channel) => fastify.log.warn({ event: 'events.slow_subscriber', channel }, 'dropped a slow /api/events subscriber') })
+  fastify.decorate('hermes', { config, settings, policy, hub })
+
+  // Order matters: the trust hook must be in place before any route, WebSocket or not.
+  await fastify.register(trustPlugin, { settings, policy, token: config.token })
+  if (!fastify.hasDecorator('websocketServer')) {
+    await fastify.register(fastifyWebsocket, {
+      options: { maxPayload: MAX_WS_PAYLOAD },
+      // A socket that errors (bad frame, too large) is closed with ws's own code; log at debug only.
+      errorHandler: (error: Error, socket: WebSocket, request) => {
+        request.log.debug({ err: error }, 'websocket error')
+        socket.terminate()
+      },
+    })
+  }
+  keepAlive(fastify)
+
+  fastify.setErrorHandler((error: FastifyError | DashboardError, request, reply) => {
+    if (error instanceof DashboardError) return reply.code(error.status).send(error.toJSON())
+    const status = error.statusCode ?? 500
+    if (status >= 500) request.log.error({ err: error }, 'request failed')
+    const code = status === 413 ? 'HD_ERR_FRAME_TOO_LARGE' : status < 500 ? 'HD_ERR_BAD_REQUEST' : 'HD_ERR_INTERNAL'
+    const body = new DashboardError(code, status < 500 ? error.message : ERRORS.HD_ERR_INTERNAL.meaning).toJSON()
+    return reply.code(status).send(body)
+  })
+
+  fastify.setNotFoundHandler((request, reply) => {
+    reply.code(404).send(new DashboardError('HD_ERR_NOT_FOUND', `No such endpoint: ${request.method} ${request.url.split('?')[0]?.slice(0, 256) ?? ''}`).toJSON())
+  })
+
+  const version = probeHermesVersion(config.hermesCommand, childEnv(env, { HERMES_HOME: config.hermesHome }))
+  fastify.addHook('onClose', async () => {
+    version.stop()
+    hub.closeAll(1001, 'server_shutdown')
+  })
+
+  const runner = createActionRunner({ hermesHome: config.hermesHome, command: config.hermesCommand, env })
+  await fastify.register(statusRoutes, { hermesHome: config.hermesHome, version, dashboard: { name: 'hermes-dashboard', version: VERSION, trust_mode: policy.mode } })
+  await fastify.register(actionRoutes, { runner, hermesHome: config.hermesHome })
+  await fastify.register(eventRoutes, { hub })
+  await fastify.register(trustExplainRoutes, { policy, settings })
+  await fastify.register(pageRoutes, { webRoot: config.webDist ?? BUILT_IN_WEB })
+}
+
+export type DashboardOptions = Readonly<Partial<Record<OptionKey, unknown>>> & {
+  readonly policy?: TrustPolicy
+}
+
+export interface CreateOptions {
+  /** Environment read for HERMES_DASHBOARD_* and HERMES_HOME; default process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>
+  readonly argv?: readonly string[]
+  /** A configuration already loaded (the command line passes its own). */
+  readonly config?: Config
+}
+
+/** A ready Fastify instance serving the dashboard; the caller listens. */
+export async function createDashboard (options: DashboardOptions = {}, create: CreateOptions = {}): Promise<FastifyInstance> {
+  const { policy, ...rest } = options
+  const env = create.env ?? process.env
+  const sources: ConfigSources = { options: rest, env, ...(create.argv === undefined ? {} : { argv: create.argv }) }
+  const config = create.config ?? loadConfig(sources)
+  const app = Fastify({
+    logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-hermes-session-token"]'] },
+    // One line per request would drown the lines that matter (refusals, failures).
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: false,
+    bodyLimit: 1024 * 1024,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+    requestIdHeader: false,
+  })
+  await app.register(dashboardPlugin, { config, env, ...(policy === undefined ? {} : { policy }) })
+  await app.ready()
+  return app
+}

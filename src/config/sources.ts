@@ -1,0 +1,165 @@
+// src/config/sources.ts
+// Reads raw option values from the command line, the environment and config.yaml. No validation
+// beyond the shape of each source; every value keeps a label naming where it came from.
+
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { parse as parseYaml } from 'yaml'
+import { OPTION_KEYS, OPTIONS, type OptionKey, type OptionSpec, type RawOptions, type RawValue } from './options.js'
+
+/** A problem found while reading a source: it names the source and what was wrong. */
+export class SourceError extends Error {}
+
+export interface ArgvResult {
+  readonly options: RawOptions
+  readonly help: boolean
+  readonly version: boolean
+}
+
+function listOf (text: string): string[] {
+  return text.split(',').map((s) => s.trim()).filter((s) => s !== '')
+}
+
+export function readArgv (argv: readonly string[]): ArgvResult {
+  const spec: Record<string, { type: 'string' | 'boolean', multiple?: boolean }> = { help: { type: 'boolean' }, version: { type: 'boolean' } }
+  for (const key of OPTION_KEYS) {
+    const o: OptionSpec = OPTIONS[key]
+    spec[o.flag] = { type: o.kind === 'boolean' ? 'boolean' : 'string', multiple: o.kind === 'list' }
+  }
+  let parsed: ReturnType<typeof parseArgs>
+  try {
+    parsed = parseArgs({ args: [...argv], options: spec, strict: true, allowPositionals: false })
+  } catch (err) {
+    throw new SourceError(`command line: ${(err as Error).message}`)
+  }
+  const options: RawOptions = {}
+  for (const key of OPTION_KEYS) {
+    const o: OptionSpec = OPTIONS[key]
+    const v = parsed.values[o.flag]
+    if (v === undefined) continue
+    const source = `--${o.flag}`
+    if (o.kind === 'list') options[key] = { value: (v as string[]).flatMap(listOf), source }
+    else options[key] = { value: v as string | boolean, source }
+  }
+  return { options, help: parsed.values.help === true, version: parsed.values.version === true }
+}
+
+const TRUE = new Set(['1', 'true', 'yes', 'on'])
+const FALSE = new Set(['0', 'false', 'no', 'off', ''])
+
+/** Booleans from text: a typo such as `ture` is an error, never silently false. */
+export function parseBooleanText (text: string): boolean | null {
+  const t = text.trim().toLowerCase()
+  if (TRUE.has(t)) return true
+  if (FALSE.has(t)) return false
+  return null
+}
+
+export function readEnv (env: Readonly<Record<string, string | undefined>>): RawOptions {
+  const options: RawOptions = {}
+  for (const key of OPTION_KEYS) {
+    const o: OptionSpec = OPTIONS[key]
+    for (const name of o.env ?? []) {
+      const text = env[name]
+      if (text === undefined || (text === '' && o.kind !== 'boolean')) continue
+      options[key] = toRaw(o, text, name)
+      break
+    }
+  }
+  return options
+}
+
+function toRaw (o: OptionSpec, text: string, source: string): RawValue {
+  if (o.kind === 'list') return { value: listOf(text), source }
+  if (o.kind === 'boolean') {
+    const b = parseBooleanText(text)
+    if (b === null) throw new SourceError(`${source}: got ${JSON.stringify(text)}; expected 1, true, yes, on, 0, false, no or off`)
+    return { value: b, source }
+  }
+  return { value: text, source }
+}
+
+/** The `dashboard:` section of $HERMES_HOME/config.yaml. Keys Hermes itself uses there are left alone. */
+export function readConfigYaml (hermesHome: string): RawOptions {
+  const path = join(hermesHome, 'config.yaml')
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
+    throw new SourceError(`${path}: ${(err as Error).message}`)
+  }
+  let doc: unknown
+  try {
+    doc = parseYaml(text)
+  } catch (err) {
+    throw new SourceError(`${path}: not valid YAML: ${(err as Error).message.split('\n')[0]}`)
+  }
+  if (doc === null || typeof doc !== 'object') return {}
+  const section = (doc as Record<string, unknown>).dashboard
+  if (section === undefined || section === null) return {}
+  if (typeof section !== 'object' || Array.isArray(section)) throw new SourceError(`${path}: "dashboard" must be a mapping`)
+  const options: RawOptions = {}
+  for (const key of OPTION_KEYS) {
+    const o: OptionSpec = OPTIONS[key]
+    if (o.yaml === undefined) continue
+    const v = (section as Record<string, unknown>)[o.yaml]
+    if (v === undefined || v === null) continue
+    const source = `config.yaml dashboard.${o.yaml}`
+    options[key] = yamlValue(o, v, source)
+  }
+  return options
+}
+
+function yamlValue (o: OptionSpec, v: unknown, source: string): RawValue {
+  if (o.kind === 'list') {
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'number')) return { value: v.map(String).map((s) => s.trim()).filter((s) => s !== ''), source }
+    if (typeof v === 'string') return { value: listOf(v), source }
+    if (o.flag === 'group-profiles' && typeof v === 'object' && !Array.isArray(v)) {
+      // A mapping reads naturally in YAML: { admins: '*', family: [alice, bob] }.
+      return { value: Object.entries(v as Record<string, unknown>).flatMap(([g, p]) => (Array.isArray(p) ? p : [p]).map((x) => `${g}=${String(x)}`)), source }
+    }
+    throw new SourceError(`${source}: got ${JSON.stringify(v)}; expected a list or a comma-separated string`)
+  }
+  if (o.kind === 'boolean') {
+    if (typeof v === 'boolean') return { value: v, source }
+    return toRaw(o, String(v), source)
+  }
+  if (typeof v === 'string' || typeof v === 'number') return { value: String(v), source }
+  throw new SourceError(`${source}: got ${JSON.stringify(v)}; expected a string`)
+}
+
+/** Values given programmatically (createDashboard options), converted to the same raw form. */
+export function readObject (input: Readonly<Partial<Record<OptionKey, unknown>>>): RawOptions {
+  const options: RawOptions = {}
+  for (const key of OPTION_KEYS) {
+    const v = input[key]
+    if (v === undefined || v === null) continue
+    const o: OptionSpec = OPTIONS[key]
+    const source = `option ${key}`
+    if (o.kind === 'list') {
+      if (typeof v === 'string') options[key] = { value: listOf(v), source }
+      else if (Array.isArray(v)) options[key] = { value: v.map(String), source }
+      else throw new SourceError(`${source}: got ${JSON.stringify(v)}; expected an array of strings`)
+    } else if (o.kind === 'boolean') {
+      if (typeof v !== 'boolean') throw new SourceError(`${source}: got ${JSON.stringify(v)}; expected true or false`)
+      options[key] = { value: v, source }
+    } else {
+      if (typeof v !== 'string' && typeof v !== 'number') throw new SourceError(`${source}: got ${JSON.stringify(v)}; expected a string`)
+      options[key] = { value: String(v), source }
+    }
+  }
+  return options
+}
+
+/** Later sources fill only what earlier ones left unset. */
+export function layer (...sources: readonly RawOptions[]): RawOptions {
+  const out: RawOptions = {}
+  for (const source of sources) {
+    for (const key of OPTION_KEYS) {
+      if (out[key] === undefined && source[key] !== undefined) out[key] = source[key]
+    }
+  }
+  return out
+}

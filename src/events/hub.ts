@@ -1,0 +1,83 @@
+// src/events/hub.ts
+// Channels of event subscribers: what a publisher sends on /api/pub goes, verbatim and in order, to
+// every /api/events subscriber of the same channel. A subscriber that falls behind is dropped, never
+// buffered without bound. Knows nothing of HTTP; a sink is anything with the WebSocket's few members.
+
+export const CHANNEL_RE = /^[A-Za-z0-9._-]{1,128}$/
+
+export function isChannel (value: unknown): value is string {
+  return typeof value === 'string' && CHANNEL_RE.test(value)
+}
+
+/** The part of a ws WebSocket the hub uses. */
+export interface Sink {
+  readonly bufferedAmount: number
+  readonly readyState: number
+  send (data: Buffer, options: { binary: false }): void
+  close (code: number, reason: string): void
+}
+
+const OPEN = 1
+
+export interface EventHub {
+  /** Adds a subscriber; returns the function that removes it. */
+  subscribe (channel: string, sink: Sink): () => void
+  /** Sends one text frame to every subscriber; returns how many got it. */
+  publish (channel: string, data: Buffer): number
+  channelCount (): number
+  subscriberCount (channel: string): number
+  /** Closes every subscriber (server shutdown). */
+  closeAll (code: number, reason: string): void
+}
+
+export interface EventHubOptions {
+  /** Bytes a subscriber may have queued before it is dropped. */
+  readonly maxBufferedBytes: number
+  /** Called when a slow subscriber is dropped. */
+  readonly onDrop?: (channel: string) => void
+}
+
+export const SLOW_SUBSCRIBER_CLOSE = 1013
+
+export function createEventHub (options: EventHubOptions): EventHub {
+  const channels = new Map<string, Set<Sink>>()
+
+  return {
+    subscribe (channel, sink) {
+      let set = channels.get(channel)
+      if (set === undefined) {
+        set = new Set()
+        channels.set(channel, set)
+      }
+      set.add(sink)
+      return () => {
+        const current = channels.get(channel)
+        if (current === undefined) return
+        current.delete(sink)
+        if (current.size === 0) channels.delete(channel)
+      }
+    },
+    publish (channel, data) {
+      const set = channels.get(channel)
+      if (set === undefined) return 0
+      let sent = 0
+      for (const sink of set) {
+        if (sink.readyState !== OPEN) continue
+        if (sink.bufferedAmount + data.length > options.maxBufferedBytes) {
+          // Its own close handler removes it from the set; until then it is simply skipped.
+          sink.close(SLOW_SUBSCRIBER_CLOSE, 'subscriber_too_slow')
+          options.onDrop?.(channel)
+          continue
+        }
+        sink.send(data, { binary: false })
+        sent++
+      }
+      return sent
+    },
+    channelCount: () => channels.size,
+    subscriberCount: (channel) => channels.get(channel)?.size ?? 0,
+    closeAll (code, reason) {
+      for (const set of channels.values()) for (const sink of set) sink.close(code, reason)
+    },
+  }
+}

@@ -1,0 +1,54 @@
+// src/routes/actions.ts
+// The action starters (update, gateway restart/start/stop) and the status poller the update modal uses.
+
+import type { FastifyInstance } from 'fastify'
+import { readLogTail } from '../actions/tail.js'
+import { findAction } from '../actions/table.js'
+import type { ActionRunner } from '../actions/runner.js'
+import { DashboardError } from '../errors.js'
+import { resolveProfile } from '../hermes/profiles.js'
+
+export const DEFAULT_LINES = 200
+export const MAX_LINES = 2000
+
+/** `lines` must be a plain non-negative integer; it is then clamped to 1..2000 as Hermes does. */
+export function parseLines (value: unknown): number {
+  if (value === undefined) return DEFAULT_LINES
+  if (typeof value !== 'string' || !/^\d{1,9}$/.test(value)) {
+    throw new DashboardError('HD_ERR_QUERY_INVALID', `lines must be a whole number, got ${JSON.stringify(String(value).slice(0, 32))}`, 'Use lines=1 to lines=2000.')
+  }
+  return Math.min(MAX_LINES, Math.max(1, Number(value)))
+}
+
+interface Opts {
+  readonly runner: ActionRunner
+  readonly hermesHome: string
+}
+
+export async function actionRoutes (fastify: FastifyInstance, opts: Opts): Promise<void> {
+  const { runner, hermesHome } = opts
+
+  function starter (name: string) {
+    const spec = findAction(name)
+    if (spec === undefined) throw new Error(`no action ${name}`)
+    return async (request: { query: unknown }) => {
+      const profileArg = (request.query as Record<string, unknown>).profile
+      const profile = resolveProfile(hermesHome, typeof profileArg === 'string' ? profileArg : undefined)
+      const profileArgs = spec.profiled && !profile.isDefault ? ['-p', profile.name] : []
+      return await runner.start(spec, profileArgs)
+    }
+  }
+
+  fastify.post('/api/hermes/update', starter('hermes-update'))
+  fastify.post('/api/gateway/restart', starter('gateway-restart'))
+  fastify.post('/api/gateway/start', starter('gateway-start'))
+  fastify.post('/api/gateway/stop', starter('gateway-stop'))
+
+  fastify.get<{ Params: { name: string }, Querystring: Record<string, unknown> }>('/api/actions/:name/status', async (request) => {
+    const { name } = request.params
+    const lines = parseLines(request.query.lines)
+    const spec = findAction(name)
+    if (spec === undefined) throw new DashboardError('HD_ERR_ACTION_UNKNOWN', `Unknown action: ${name.slice(0, 128)}`)
+    return { name: spec.name, ...runner.status(spec.name), lines: await readLogTail(runner.logPath(spec), lines) }
+  })
+}

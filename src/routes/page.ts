@@ -1,0 +1,107 @@
+// src/routes/page.ts
+// The front end: files of the web root, index.html with the Hermes globals for every other path, and
+// a JSON 404 (never the page) for unknown /api/ paths.
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fastifyStatic from '@fastify/static'
+import { promises as fs } from 'node:fs'
+import { join, sep } from 'node:path'
+import { injectGlobals, rewriteCssUrls, rewriteIndexAssets } from '../web/rewrite.js'
+
+interface Opts {
+  /** Directory holding index.html and assets/. */
+  readonly webRoot: string
+}
+
+const NO_STORE = 'no-store, no-cache, must-revalidate'
+
+export interface StaticFile {
+  /** Path relative to the root, with forward slashes. */
+  readonly rel: string
+  readonly full: string
+}
+
+/** Maps a decoded URL path to a file under root; null for anything that could leave it or names a dotfile. */
+export function staticPath (root: string, decoded: string): StaticFile | null {
+  if (decoded.includes('\0') || decoded.includes('\\')) return null
+  const segments = decoded.split('/').filter((s) => s !== '')
+  if (segments.length === 0 || segments.some((s) => s === '..' || s === '.' || s.startsWith('.'))) return null
+  const full = join(root, ...segments)
+  return full.startsWith(root + sep) ? { rel: segments.join('/'), full } : null
+}
+
+async function isFile (path: string): Promise<boolean> {
+  try {
+    return (await fs.stat(path)).isFile()
+  } catch {
+    return false
+  }
+}
+
+function pathOf (request: FastifyRequest): string {
+  const url = request.url
+  const q = url.indexOf('?')
+  return q === -1 ? url : url.slice(0, q)
+}
+
+/** The wildcard part of the route, decoded once by the router. */
+function wildcard (request: FastifyRequest): string {
+  return (request.params as { '*'?: string })['*'] ?? ''
+}
+
+export async function pageRoutes (fastify: FastifyInstance, opts: Opts): Promise<void> {
+  const root = opts.webRoot
+  await fastify.register(fastifyStatic, { root, serve: false, dotfiles: 'deny', index: false, decorateReply: true })
+
+  async function sendAsset (request: FastifyRequest, reply: FastifyReply, file: StaticFile): Promise<unknown> {
+    const prefix = request.trust.view.basePath
+    if (file.rel.endsWith('.css')) {
+      // CSS names fonts and images by absolute URL; under a base path those must gain the prefix.
+      reply.header('vary', 'X-Forwarded-Prefix')
+      if (prefix !== '') return reply.type('text/css; charset=utf-8').send(rewriteCssUrls(await fs.readFile(file.full, 'utf8'), prefix))
+    }
+    return reply.sendFile(file.rel)
+  }
+
+  async function sendIndex (request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    let html: string
+    try {
+      html = await fs.readFile(join(root, 'index.html'), 'utf8')
+    } catch {
+      return reply.code(404).send({ error: 'Frontend not built. Run: npm run build (or pass --web-dist to a built Hermes front end).' })
+    }
+    const basePath = request.trust.view.basePath
+    html = injectGlobals(rewriteIndexAssets(html, basePath), { token: request.trust.pageToken, basePath })
+    return reply.code(200)
+      .header('cache-control', NO_STORE)
+      .header('content-security-policy', "frame-ancestors 'self'")
+      .header('x-content-type-options', 'nosniff')
+      .header('referrer-policy', 'same-origin')
+      .type('text/html; charset=utf-8')
+      .send(html)
+  }
+
+  // Built assets are public: they are the same for everyone and hold no secret.
+  fastify.get('/assets/*', { config: { access: 'public' } }, async (request, reply) => {
+    const file = staticPath(root, `assets/${wildcard(request)}`)
+    if (file === null || !(await isFile(file.full))) return reply.code(404).send({ error: 'not found' })
+    return sendAsset(request, reply, file)
+  })
+
+  fastify.route({
+    method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    url: '/api/*',
+    handler: async (request, reply) => reply.code(404).send({ error: 'not_found', detail: `No such API endpoint: ${pathOf(request).slice(0, 256)}` }),
+  })
+  fastify.route({
+    method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    url: '/api',
+    handler: async (_request, reply) => reply.code(404).send({ error: 'not_found', detail: 'No such API endpoint: /api' }),
+  })
+
+  fastify.get('/*', { config: { access: 'page', queryToken: true } }, async (request, reply) => {
+    const file = staticPath(root, wildcard(request))
+    if (file !== null && file.rel !== 'index.html' && (await isFile(file.full))) return sendAsset(request, reply, file)
+    return sendIndex(request, reply)
+  })
+}

@@ -1,0 +1,73 @@
+// src/routes/status.ts
+// GET /api/status: public liveness and gateway state, read from HERMES_HOME. Local paths and the
+// gateway pid are shown only to a caller that is authenticated (or needs no credential).
+
+import type { FastifyInstance } from 'fastify'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parse as parseYaml } from 'yaml'
+import { readGateway } from '../hermes/gateway.js'
+import { resolveProfile } from '../hermes/profiles.js'
+import { countActiveSessions } from '../hermes/sessions.js'
+import type { VersionProbe } from '../hermes/version.js'
+
+interface Opts {
+  readonly hermesHome: string
+  readonly version: VersionProbe
+  readonly dashboard: { readonly name: string, readonly version: string, readonly trust_mode: string }
+}
+
+function configVersion (home: string): number {
+  try {
+    const doc = parseYaml(readFileSync(join(home, 'config.yaml'), 'utf8')) as { _config_version?: unknown } | null
+    const v = Number(doc?._config_version)
+    return Number.isInteger(v) && v >= 0 ? v : 0
+  } catch {
+    return 0
+  }
+}
+
+export async function statusRoutes (fastify: FastifyInstance, opts: Opts): Promise<void> {
+  fastify.get<{ Querystring: Record<string, unknown> }>('/api/status', { config: { access: 'public' } }, async (request) => {
+    const profileArg = request.query.profile
+    const profile = resolveProfile(opts.hermesHome, typeof profileArg === 'string' ? profileArg : undefined)
+    const gateway = readGateway(profile.home)
+    const runtime = gateway.runtime
+    let state = runtime?.gatewayState ?? null
+    if (!gateway.running && state !== 'stopped' && state !== 'startup_failed') state = 'stopped'
+    const activeAgents = gateway.running ? runtime?.activeAgents ?? 0 : 0
+    const cfg = configVersion(profile.home)
+    const { version, releaseDate } = opts.version.current()
+    const body: Record<string, unknown> = {
+      version,
+      release_date: releaseDate,
+      config_version: cfg,
+      // Hermes' own default schema version is not known here; equal values never raise a false alarm.
+      latest_config_version: cfg,
+      can_update_hermes: true,
+      gateway_running: gateway.running,
+      gateway_state: state,
+      gateway_platforms: gateway.running ? runtime?.platforms ?? {} : {},
+      gateway_exit_reason: runtime?.exitReason ?? null,
+      gateway_updated_at: runtime?.updatedAt ?? null,
+      active_agents: activeAgents,
+      gateway_busy: gateway.running && state === 'running' && activeAgents > 0,
+      gateway_drainable: gateway.running && state === 'running',
+      active_sessions: countActiveSessions(profile.home),
+      auth_required: false,
+      auth_providers: [],
+      auth_flows: [],
+      dashboard: opts.dashboard,
+    }
+    if (request.trust.verdict.allow && request.trust.verdict.authenticated) {
+      Object.assign(body, {
+        hermes_home: profile.home,
+        config_path: join(profile.home, 'config.yaml'),
+        env_path: join(profile.home, '.env'),
+        gateway_pid: gateway.pid,
+        gateway_health_url: null,
+      })
+    }
+    return body
+  })
+}

@@ -1,0 +1,250 @@
+// src/trust/policy.ts
+// The trust policy: evaluate(view, route) → Allow | Deny. Pure. One decision for REST and WebSockets:
+// the transport only changes how a Deny is delivered (HTTP status or close code), never the decision.
+
+import type { ErrorCode } from '../errors.js'
+import { boundProfiles } from './identity.js'
+import { isSafeMethod, type RequestView } from './inspect.js'
+import type { TrustMode, TrustSettings } from './settings.js'
+
+/**
+ * Access classes, declared by each route in its options:
+ * - public: host, origin and admission checks only (status, static assets);
+ * - protected: plus a credential;
+ * - page: the front end's index.html; the modes that inject the token admit any admitted caller,
+ *   token mode wants the token (a denial renders the token page instead of JSON);
+ * - diagnostic: /api/trust/explain; a direct caller on this host may always ask how it was seen,
+ *   anyone else needs what a protected route needs.
+ */
+export type Access = 'public' | 'protected' | 'page' | 'diagnostic'
+
+export interface RouteTrust {
+  readonly access: Access
+  /** `?token=` is accepted: WebSocket upgrades (browsers cannot set headers there), downloads, the page. */
+  readonly queryToken: boolean
+}
+
+/** How an allowed request was authorised. */
+export type Via = 'token' | 'internal' | 'cookie' | 'identity' | 'open' | 'none'
+
+export interface Allow {
+  readonly allow: true
+  readonly via: Via
+  /** The caller proved it holds a credential (or needs none): it may be shown local details. */
+  readonly authenticated: boolean
+}
+
+export interface Deny {
+  readonly allow: false
+  readonly code: ErrorCode
+  readonly detail: string
+  readonly hint: string
+}
+
+export type Verdict = Allow | Deny
+
+/** What an embedding program may replace: any object with this shape. */
+export interface TrustPolicy {
+  readonly mode: string
+  evaluate (view: RequestView, route: RouteTrust): Verdict
+}
+
+export const PUBLIC: RouteTrust = Object.freeze({ access: 'public', queryToken: false })
+export const PROTECTED: RouteTrust = Object.freeze({ access: 'protected', queryToken: false })
+
+function deny (code: ErrorCode, detail: string, hint: string): Deny {
+  return { allow: false, code, detail, hint }
+}
+
+const ALLOW_PUBLIC: Allow = Object.freeze({ allow: true, via: 'none', authenticated: false })
+
+/** Checks every mode makes, in order, before admission: malformed input, preflight, Host, Origin. */
+function checkRequest (view: RequestView, settings: TrustSettings): Deny | null {
+  const problem = view.problems[0]
+  if (problem !== undefined) return deny(problem.code, problem.detail, problem.hint)
+  if (view.preflight) {
+    return deny('HD_ERR_CORS_PREFLIGHT_REFUSED', `cross-origin preflight from ${view.origin.raw ?? 'an unknown origin'} refused`,
+      'The dashboard grants CORS to no other origin; open it from its own address.')
+  }
+  if (view.host === null) {
+    return deny('HD_ERR_HOST_NOT_ALLOWED', 'no Host header', 'Send the host name the dashboard is reached by.')
+  }
+  if (!view.host.allowed) return hostDenial('Host', view.host.raw, settings)
+  if (view.forwardedHost !== null && !view.forwardedHost.allowed) return hostDenial('X-Forwarded-Host', view.forwardedHost.raw, settings)
+  if (view.origin.kind === 'invalid' || (view.origin.kind === 'web' && !view.origin.allowed)) {
+    return deny('HD_ERR_ORIGIN_NOT_ALLOWED', `Origin ${clip(view.origin.raw ?? '')} is not a page of this dashboard`,
+      'Open the dashboard at an allowed address; if that is the address you use, add its host to --allowed-hosts or --public-url.')
+  }
+  return null
+}
+
+function hostDenial (header: string, raw: string, settings: TrustSettings): Deny {
+  const name = clip(raw, 80)
+  return deny('HD_ERR_HOST_NOT_ALLOWED', `${header} "${name}" is not a name this dashboard answers to`,
+    `If you reach the dashboard as ${name}, add it with --allowed-hosts or --public-url` +
+    (settings.hosts.names.length > 0 ? ` (allowed now: ${settings.hosts.names.join(', ')}, localhost and IP addresses).` : ' (allowed now: localhost and IP addresses).'))
+}
+
+function clip (text: string, max = 120): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text
+}
+
+/** Who may connect at all, by mode, decided on the raw socket peer (never on a forwarded address). */
+function admit (mode: TrustMode, view: RequestView): Deny | null {
+  if (mode === 'loopback' && !view.peerIsLoopback) {
+    return deny('HD_ERR_PEER_NOT_ALLOWED', `connection from ${view.peer}, not from this host`,
+      'Loopback mode admits only this host (a browser here, or a proxy here). For a proxy on another host use --trust proxy --trusted-proxies <its address>; for direct LAN access use --trust token.')
+  }
+  if (mode === 'proxy' && !view.peerIsLoopback && !view.peerIsTrustedProxy) {
+    return deny('HD_ERR_PEER_NOT_ALLOWED', `connection from ${view.peer}, which is not a trusted proxy`,
+      `Proxy mode admits only --trusted-proxies and this host; if ${view.peer} is your proxy, add it to --trusted-proxies.`)
+  }
+  return null
+}
+
+function sameOriginEvidence (view: RequestView): boolean {
+  return view.origin.sameOrigin || view.fetchSite === 'same-origin'
+}
+
+/** Ambient credentials (cookie, proxy identity) ride along with any request the browser makes. */
+function ambientAllowed (view: RequestView): boolean {
+  return (isSafeMethod(view.method) && !view.upgrade) || sameOriginEvidence(view)
+}
+
+function sameOriginDenial (via: string): Deny {
+  return deny('HD_ERR_SAME_ORIGIN_REQUIRED', `only a ${via} was offered, on a state-changing request without same-origin evidence`,
+    'Send X-Hermes-Session-Token (or ?token= on a WebSocket), or make the request from the dashboard page itself (the browser then sends a matching Origin).')
+}
+
+const NON_WEB_HINT = 'Desktop shells (file://, app://, null origins) must send the session token explicitly.'
+
+interface CredentialCheck {
+  readonly verdict: Verdict
+  /** The request offered nothing at all: page bootstrap may still admit it. */
+  readonly nothingOffered: boolean
+}
+
+/** The credential part of the decision for a protected request. */
+function checkCredential (view: RequestView, route: RouteTrust, settings: TrustSettings): CredentialCheck {
+  const c = view.credentials
+  const queryUsed = route.queryToken || view.upgrade
+  // The internal credential belongs to programs this server spawned; they connect from this host.
+  const internalUsable = view.upgrade && view.peerIsLoopback
+  const invalid = c.header === 'invalid' ? 'X-Hermes-Session-Token'
+    : c.bearer === 'invalid' ? 'Authorization: Bearer'
+      : queryUsed && c.query === 'invalid' ? '?token='
+        : c.internal === 'invalid' ? '?internal=' : null
+  if (invalid !== null) {
+    return {
+      nothingOffered: false,
+      verdict: deny('HD_ERR_TOKEN_INVALID', `${invalid} does not match this server's session token`,
+        'The token changes when the dashboard restarts unless set with HERMES_DASHBOARD_SESSION_TOKEN; reload the page or use the token printed at start-up.'),
+    }
+  }
+  if (c.internal === 'valid' && !internalUsable) {
+    return { nothingOffered: false, verdict: deny('HD_ERR_TOKEN_INVALID', '?internal= is only accepted on WebSocket upgrades from this host', 'Use the session token.') }
+  }
+  if (c.internal === 'valid') return { nothingOffered: false, verdict: { allow: true, via: 'internal', authenticated: true } }
+
+  const explicit = c.header === 'valid' || c.bearer === 'valid' || (queryUsed && c.query === 'valid')
+  const identity = settings.identity
+  if (identity !== null && view.peerIsTrustedProxy) {
+    // Through the SSO proxy the identity is required, and the binding applies, even with a token.
+    if (view.identity === null) {
+      return {
+        nothingOffered: false,
+        verdict: deny('HD_ERR_IDENTITY_MISSING', `the request came from the proxy ${view.peer} without ${identity.userHeader}`,
+          `Make the proxy authenticate this path and set ${identity.userHeader} (Authelia: Remote-User; authentik: X-authentik-username).`),
+      }
+    }
+    const bound = boundProfiles(identity, view.identity)
+    if (identity.groupProfiles !== null && bound !== '*' && !bound.has(view.profile)) {
+      return {
+        nothingOffered: false,
+        verdict: deny('HD_ERR_PROFILE_FORBIDDEN', `user ${clip(view.identity.user, 64)} may not use profile "${clip(view.profile, 64)}"`,
+          bound.size === 0 ? 'None of the user\'s groups is bound to a profile in --group-profiles.' : `Allowed: ${[...bound].join(', ')}.`),
+      }
+    }
+    if (explicit) return { nothingOffered: false, verdict: { allow: true, via: 'token', authenticated: true } }
+    if (view.origin.kind === 'non-web') return { nothingOffered: false, verdict: deny('HD_ERR_ORIGIN_NOT_ALLOWED', `Origin ${clip(view.origin.raw ?? '')} with only a proxy identity`, NON_WEB_HINT) }
+    if (!ambientAllowed(view)) return { nothingOffered: false, verdict: sameOriginDenial('proxy identity') }
+    return { nothingOffered: false, verdict: { allow: true, via: 'identity', authenticated: true } }
+  }
+
+  if (explicit) return { nothingOffered: false, verdict: { allow: true, via: 'token', authenticated: true } }
+  if (c.cookie === 'valid') {
+    if (view.origin.kind === 'non-web') return { nothingOffered: false, verdict: deny('HD_ERR_ORIGIN_NOT_ALLOWED', `Origin ${clip(view.origin.raw ?? '')} with only a cookie`, NON_WEB_HINT) }
+    if (!ambientAllowed(view)) return { nothingOffered: false, verdict: sameOriginDenial('cookie') }
+    return { nothingOffered: false, verdict: { allow: true, via: 'cookie', authenticated: true } }
+  }
+  if (c.cookie === 'invalid') {
+    return {
+      nothingOffered: false,
+      verdict: deny('HD_ERR_TOKEN_INVALID', 'the session cookie is from an earlier run of the dashboard', 'Reload the page to get a new cookie.'),
+    }
+  }
+  const misplaced = !queryUsed && c.query !== 'absent'
+  return {
+    nothingOffered: true,
+    verdict: deny('HD_ERR_TOKEN_MISSING', misplaced ? '?token= is accepted only on WebSocket upgrades, downloads and the page' : 'no session token offered',
+      'Send X-Hermes-Session-Token: <token> (or Authorization: Bearer <token>; ?token= on WebSockets). The token is printed at start-up and injected into the page.'),
+  }
+}
+
+interface ModeRules {
+  readonly mode: TrustMode
+  /** The page may be served (with the token) to any admitted caller that offered nothing. */
+  readonly pageBootstrap: (view: RequestView, settings: TrustSettings) => boolean
+  /** Protected routes need no credential at all. */
+  readonly open: boolean
+}
+
+function createPolicy (rules: ModeRules, settings: TrustSettings): TrustPolicy {
+  const { mode } = rules
+  return {
+    mode,
+    evaluate (view, route) {
+      const early = checkRequest(view, settings)
+      if (early !== null) return early
+      // Someone on this host asking directly (no proxy in between) may always see how it was seen.
+      if (route.access === 'diagnostic' && view.peerIsLoopback && view.forwarded.sent.length === 0) return { allow: true, via: 'none', authenticated: false }
+      const refused = admit(mode, view)
+      if (refused !== null) return refused
+      if (route.access === 'public') {
+        // Public routes answer anyway; whether the caller is authenticated only decides what they show.
+        const credential = rules.open ? null : checkCredential(view, route, settings).verdict
+        return rules.open || credential?.allow === true ? { allow: true, via: 'none', authenticated: true } : ALLOW_PUBLIC
+      }
+      if (rules.open) {
+        if (view.origin.kind === 'non-web' && !(view.credentials.header === 'valid' || view.credentials.bearer === 'valid' || view.credentials.query === 'valid')) {
+          return deny('HD_ERR_ORIGIN_NOT_ALLOWED', `Origin ${clip(view.origin.raw ?? '')} without a token`, NON_WEB_HINT)
+        }
+        return { allow: true, via: 'open', authenticated: true }
+      }
+      const checked = checkCredential(view, route, settings)
+      if (!checked.verdict.allow && checked.nothingOffered && route.access === 'page' && rules.pageBootstrap(view, settings) && view.origin.kind !== 'non-web') {
+        return { allow: true, via: 'open', authenticated: true }
+      }
+      return checked.verdict
+    },
+  }
+}
+
+/**
+ * The built-in policies. loopback: only this host connects, and gets the token in the page.
+ * proxy: trusted proxies and this host connect; through an SSO proxy the identity header is the
+ * credential. token: anyone connects; the token must be presented. insecure: anyone, no credential.
+ */
+export function builtInPolicy (settings: TrustSettings): TrustPolicy {
+  switch (settings.mode) {
+    case 'loopback':
+      return createPolicy({ mode: 'loopback', open: false, pageBootstrap: () => true }, settings)
+    case 'proxy':
+      // With an SSO identity configured, a request through the proxy must carry it even for the page.
+      return createPolicy({ mode: 'proxy', open: false, pageBootstrap: (view, s) => s.identity === null || !view.peerIsTrustedProxy }, settings)
+    case 'token':
+      return createPolicy({ mode: 'token', open: false, pageBootstrap: () => false }, settings)
+    case 'insecure':
+      return createPolicy({ mode: 'insecure', open: true, pageBootstrap: () => true }, settings)
+  }
+}

@@ -1,0 +1,84 @@
+// test/helpers/server.ts
+// Starts the dashboard for a test: in this process on a real socket (createDashboard + listen), or
+// as the real command line in a child process. Both are closed by the test's teardown.
+
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import type { FastifyInstance } from 'fastify'
+import { createDashboard, type DashboardOptions } from '../../src/app.js'
+import { CLI, FIXTURES } from './paths.js'
+
+export const TEST_TOKEN = 'test-token-0123456789abcdefghijklmnop'
+export const HERMES_FIXTURE = `${process.execPath} ${FIXTURES}/hermes.mjs`
+
+export interface Running {
+  readonly app: FastifyInstance
+  readonly port: number
+  /** http://<host>:<port> for a client on this host. */
+  readonly url: string
+  readonly token: string
+  close (): Promise<void>
+}
+
+interface Teardown { teardown (fn: () => unknown): void }
+
+/** The dashboard in this process, listening on a real socket. */
+export async function startServer (t: Teardown, options: DashboardOptions & { hermesHome: string }, env: Record<string, string> = {}): Promise<Running> {
+  const app = await createDashboard({ token: TEST_TOKEN, hermesCommand: HERMES_FIXTURE, logLevel: 'warn', noOpen: true, port: 0, ...options }, { env })
+  const host = typeof options.host === 'string' ? options.host : '127.0.0.1'
+  await app.listen({ host, port: 0 })
+  const address = app.server.address()
+  if (address === null || typeof address === 'string') throw new Error('no address')
+  const shown = host === '::' || host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
+  const running: Running = { app, port: address.port, url: `http://${shown}:${address.port}`, token: typeof options.token === 'string' ? options.token : TEST_TOKEN, close: () => app.close() }
+  t.teardown(() => app.close())
+  return running
+}
+
+export interface CliRun {
+  readonly child: ChildProcess
+  readonly port: number
+  readonly stdout: () => string
+  readonly stderr: () => string
+  stop (): Promise<number | null>
+}
+
+/** The command line in a child process; resolves once it printed HERMES_DASHBOARD_READY. */
+export function startCli (t: Teardown, args: readonly string[], env: Record<string, string | undefined> = {}, wrap: readonly string[] = []): Promise<CliRun> {
+  const argv = [...wrap, process.execPath, CLI, ...args]
+  const child = spawn(argv[0] as string, argv.slice(1), { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stderr?.on('data', (c: Buffer) => { err += c.toString() })
+  const stop = async (): Promise<number | null> => {
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
+    child.kill('SIGTERM')
+    return await new Promise((resolve) => child.once('exit', (code) => resolve(code)))
+  }
+  t.teardown(stop)
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no READY line within 15 s\nstdout: ${out}\nstderr: ${err}`)), 15_000)
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      out += line + '\n'
+      const m = /^HERMES_DASHBOARD_READY port=(\d+)$/.exec(line)
+      if (m !== null) {
+        clearTimeout(timer)
+        resolve({ child, port: Number(m[1]), stdout: () => out, stderr: () => err, stop })
+      }
+    })
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`exited ${code} before READY\nstdout: ${out}\nstderr: ${err}`)) })
+  })
+}
+
+/** Runs the command line to completion (for argument errors). */
+export function runCli (args: readonly string[], env: Record<string, string | undefined> = {}): Promise<{ code: number | null, stdout: string, stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (c: Buffer) => { stdout += c.toString() })
+    child.stderr.on('data', (c: Buffer) => { stderr += c.toString() })
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+    child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }) })
+  })
+}
