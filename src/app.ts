@@ -40,11 +40,20 @@ export interface DashboardPluginOptions {
   readonly policy?: TrustPolicy
   /** Environment handed to the programs the dashboard starts (default process.env). */
   readonly env?: Readonly<Record<string, string | undefined>>
+  /** Receives the dashboard's parts once built (createDashboard decorates its instance with them). */
+  readonly expose?: (parts: DashboardParts) => void
+}
+
+export interface DashboardParts {
+  readonly config: Config
+  readonly settings: TrustSettings
+  readonly policy: TrustPolicy
+  readonly hub: EventHub
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
-    hermes: { readonly config: Config, readonly settings: TrustSettings, readonly policy: TrustPolicy, readonly hub: EventHub }
+    hermes: DashboardParts
   }
 }
 
@@ -66,7 +75,9 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
   })
   const policy = opts.policy ?? builtInPolicy(settings)
   const hub = createEventHub({ maxBufferedBytes: MAX_SUBSCRIBER_BUFFER, onDrop: (channel) => fastify.log.warn({ event: 'events.slow_subscriber', channel }, 'dropped a slow /api/events subscriber') })
-  fastify.decorate('hermes', { config, settings, policy, hub })
+  const parts: DashboardParts = { config, settings, policy, hub }
+  fastify.decorate('hermes', parts)
+  opts.expose?.(parts)
 
   // Order matters: the trust hook must be in place before any route, WebSocket or not.
   await fastify.register(trustPlugin, { settings, policy, token: config.token })
@@ -137,7 +148,9 @@ export async function createDashboard (options: DashboardOptions = {}, create: C
     return503OnClosing: true,
     requestIdHeader: false,
   })
-  await app.register(dashboardPlugin, { config, env, ...(policy === undefined ? {} : { policy }) })
+  let parts: DashboardParts | undefined
+  await app.register(dashboardPlugin, { config, env, expose: (p) => { parts = p }, ...(policy === undefined ? {} : { policy }) })
+  app.decorate('hermes', parts as DashboardParts)
   await app.ready()
   return app
 }

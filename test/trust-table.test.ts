@@ -14,7 +14,7 @@ import { json, localPeer, type Headers, type Peer } from './helpers/peer.js'
 import { requireTestNet } from './helpers/requirements.js'
 import { startServer, TEST_TOKEN, type Running } from './helpers/server.js'
 
-const REASONS = new Map(Object.values(ERRORS).map((e) => [e.reason, e]))
+const REASONS = new Map<string, { status: number, close: number }>(Object.values(ERRORS).map((e) => [e.reason, e]))
 const COOKIE = `${cookieNameFor(TEST_TOKEN)}=${TEST_TOKEN}`
 
 type ServerKey = 'loopback' | 'loopbackProxy' | 'proxy' | 'forwarded' | 'sso' | 'token' | 'insecure'

@@ -14,10 +14,29 @@ export interface TailSource {
   read (position: number, length: number): Promise<Buffer>
 }
 
-function countNewlines (buf: Buffer): number {
-  let n = 0
-  for (let i = buf.indexOf(NL); i !== -1; i = buf.indexOf(NL, i + 1)) n++
-  return n
+const CR = 0x0d
+
+/** Line breaks in a chunk, counted low (\r\n, \n-only and \r-only logs alike): reading on is safe. */
+function countBreaks (buf: Buffer): number {
+  let lf = 0
+  let cr = 0
+  for (let i = buf.indexOf(NL); i !== -1; i = buf.indexOf(NL, i + 1)) lf++
+  for (let i = buf.indexOf(CR); i !== -1; i = buf.indexOf(CR, i + 1)) cr++
+  return Math.max(lf, cr)
+}
+
+function isBreak (byte: number | undefined): boolean {
+  return byte === NL || byte === CR
+}
+
+/** Where the first whole line of a window begins, given the byte just before the window. */
+function firstWholeLine (data: Buffer, before: number | undefined): number {
+  if (before === CR && data[0] === NL) return 1 // a \r\n split by the window's edge
+  if (isBreak(before)) return 0
+  let i = 0
+  while (i < data.length && !isBreak(data[i])) i++
+  if (i >= data.length) return data.length
+  return data[i] === CR && data[i + 1] === NL ? i + 2 : i + 1
 }
 
 /** The last `n` lines (n ≥ 1) of the source's final `maxBytes`; a cut first line is dropped. */
@@ -25,25 +44,20 @@ export async function tailLines (source: TailSource, n: number, maxBytes = TAIL_
   const floor = Math.max(0, source.size - maxBytes)
   let start = source.size
   let chunk = FIRST_CHUNK
-  let newlines = 0
+  let breaks = 0
   const parts: Buffer[] = []
-  // n lines need n+1 newlines in view: one more marks where the first wanted line begins.
-  while (start > floor && newlines <= n) {
+  // n lines need n+1 breaks in view: one more marks where the first wanted line begins.
+  while (start > floor && breaks <= n) {
     const length = Math.min(chunk, start - floor)
     start -= length
     const buf = await source.read(start, length)
     parts.unshift(buf)
-    newlines += countNewlines(buf)
+    breaks += countBreaks(buf)
     chunk = Math.min(chunk * 2, LARGEST_CHUNK)
   }
   let data = Buffer.concat(parts)
-  if (start > 0) {
-    const before = await source.read(start - 1, 1)
-    if (before[0] !== NL) {
-      const cut = data.indexOf(NL)
-      data = cut === -1 ? Buffer.alloc(0) : data.subarray(cut + 1)
-    }
-  }
+  // Reading began inside the file: unless a break precedes the window, its first line is cut.
+  if (start > 0) data = data.subarray(firstWholeLine(data, (await source.read(start - 1, 1))[0]))
   const lines = data.toString('utf8').split(/\r\n|\r|\n/)
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop()
   return lines.slice(-n)

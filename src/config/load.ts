@@ -155,30 +155,32 @@ function describe (raw: RawOptions, key: OptionKey): string {
 /** Reads every source, validates once, resolves the trust mode, and returns a frozen Config. */
 export function loadConfig (sources: ConfigSources = {}): Config {
   const env = sources.env ?? {}
-  let raw: RawOptions
-  try {
-    const fromArgv = sources.argv === undefined ? {} : readArgv(sources.argv).options
-    const fromCode = sources.options === undefined ? {} : readObject(sources.options)
-    const fromEnv = readEnv(env)
-    const early = layer(fromArgv, fromCode, fromEnv)
-    const home = resolveHome(early.hermesHome?.value, env)
-    raw = layer(early, readConfigYaml(home))
-  } catch (err) {
-    if (err instanceof SourceError) throw new ConfigError([err.message])
-    throw err
+  // Problems of every source and every value are collected and reported together.
+  const problems: string[] = []
+  let fromArgv: RawOptions = {}
+  if (sources.argv !== undefined) {
+    try {
+      fromArgv = readArgv(sources.argv).options
+    } catch (err) {
+      if (!(err instanceof SourceError)) throw err
+      problems.push(err.message)
+    }
   }
+  const fromCode = sources.options === undefined ? {} : readObject(sources.options, problems)
+  const early = layer(fromArgv, fromCode, readEnv(env, problems))
+  const raw = layer(early, readConfigYaml(resolveHome(early.hermesHome?.value, env), problems))
 
   const input: Record<string, unknown> = {}
   for (const [key, r] of Object.entries(raw)) input[key] = r.value
   const result = schema.safeParse(input)
   if (!result.success) {
-    throw new ConfigError(result.error.issues.map((issue) => {
+    problems.push(...result.error.issues.map((issue) => {
       const key = issue.path[0] as OptionKey
       return `${describe(raw, key)}; ${issue.message.replace(/^Invalid input: /, '')}`
     }))
   }
+  if (!result.success || problems.length > 0) throw new ConfigError(problems)
   const v = result.data
-  const problems: string[] = []
 
   // Admission (the mode) and forwarded-header trust (--trusted-proxies) are separate settings.
   if (v.insecure && v.trust !== undefined && v.trust !== 'insecure') {

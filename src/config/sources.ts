@@ -11,6 +11,19 @@ import { OPTION_KEYS, OPTIONS, type OptionKey, type OptionSpec, type RawOptions,
 /** A problem found while reading a source: it names the source and what was wrong. */
 export class SourceError extends Error {}
 
+/** Where readers put problems, so that every one is reported at once. */
+export type Problems = string[]
+
+function attempt<T> (problems: Problems, read: () => T): T | undefined {
+  try {
+    return read()
+  } catch (err) {
+    if (!(err instanceof SourceError)) throw err
+    problems.push(err.message)
+    return undefined
+  }
+}
+
 export interface ArgvResult {
   readonly options: RawOptions
   readonly help: boolean
@@ -56,14 +69,15 @@ export function parseBooleanText (text: string): boolean | null {
   return null
 }
 
-export function readEnv (env: Readonly<Record<string, string | undefined>>): RawOptions {
+export function readEnv (env: Readonly<Record<string, string | undefined>>, problems: Problems): RawOptions {
   const options: RawOptions = {}
   for (const key of OPTION_KEYS) {
     const o: OptionSpec = OPTIONS[key]
     for (const name of o.env ?? []) {
       const text = env[name]
       if (text === undefined || (text === '' && o.kind !== 'boolean')) continue
-      options[key] = toRaw(o, text, name)
+      const raw = attempt(problems, () => toRaw(o, text, name))
+      if (raw !== undefined) options[key] = raw
       break
     }
   }
@@ -81,7 +95,11 @@ function toRaw (o: OptionSpec, text: string, source: string): RawValue {
 }
 
 /** The `dashboard:` section of $HERMES_HOME/config.yaml. Keys Hermes itself uses there are left alone. */
-export function readConfigYaml (hermesHome: string): RawOptions {
+export function readConfigYaml (hermesHome: string, problems: Problems): RawOptions {
+  return attempt(problems, () => readYamlSection(hermesHome, problems)) ?? {}
+}
+
+function readYamlSection (hermesHome: string, problems: Problems): RawOptions {
   const path = join(hermesHome, 'config.yaml')
   let text: string
   try {
@@ -107,7 +125,8 @@ export function readConfigYaml (hermesHome: string): RawOptions {
     const v = (section as Record<string, unknown>)[o.yaml]
     if (v === undefined || v === null) continue
     const source = `config.yaml dashboard.${o.yaml}`
-    options[key] = yamlValue(o, v, source)
+    const raw = attempt(problems, () => yamlValue(o, v, source))
+    if (raw !== undefined) options[key] = raw
   }
   return options
 }
@@ -131,7 +150,7 @@ function yamlValue (o: OptionSpec, v: unknown, source: string): RawValue {
 }
 
 /** Values given programmatically (createDashboard options), converted to the same raw form. */
-export function readObject (input: Readonly<Partial<Record<OptionKey, unknown>>>): RawOptions {
+export function readObject (input: Readonly<Partial<Record<OptionKey, unknown>>>, problems: Problems): RawOptions {
   const options: RawOptions = {}
   for (const key of OPTION_KEYS) {
     const v = input[key]
@@ -141,13 +160,14 @@ export function readObject (input: Readonly<Partial<Record<OptionKey, unknown>>>
     if (o.kind === 'list') {
       if (typeof v === 'string') options[key] = { value: listOf(v), source }
       else if (Array.isArray(v)) options[key] = { value: v.map(String), source }
-      else throw new SourceError(`${source}: got ${JSON.stringify(v)}; expected an array of strings`)
+      else problems.push(`${source}: got ${JSON.stringify(v)}; expected an array of strings`)
     } else if (o.kind === 'boolean') {
-      if (typeof v !== 'boolean') throw new SourceError(`${source}: got ${JSON.stringify(v)}; expected true or false`)
-      options[key] = { value: v, source }
-    } else {
-      if (typeof v !== 'string' && typeof v !== 'number') throw new SourceError(`${source}: got ${JSON.stringify(v)}; expected a string`)
+      if (typeof v === 'boolean') options[key] = { value: v, source }
+      else problems.push(`${source}: got ${JSON.stringify(v)}; expected true or false`)
+    } else if (typeof v === 'string' || typeof v === 'number') {
       options[key] = { value: String(v), source }
+    } else {
+      problems.push(`${source}: got ${JSON.stringify(v)}; expected a string`)
     }
   }
   return options

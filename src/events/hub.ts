@@ -64,7 +64,9 @@ export function createEventHub (options: EventHubOptions): EventHub {
       for (const sink of set) {
         if (sink.readyState !== OPEN) continue
         if (sink.bufferedAmount + data.length > options.maxBufferedBytes) {
-          // Its own close handler removes it from the set; until then it is simply skipped.
+          // Out of the channel at once: a reader that has stopped may not finish the closing handshake
+          // for a while (ws gives it 30 s), and it must not count as a subscriber meanwhile.
+          set.delete(sink)
           sink.close(SLOW_SUBSCRIBER_CLOSE, 'subscriber_too_slow')
           options.onDrop?.(channel)
           continue
@@ -72,6 +74,7 @@ export function createEventHub (options: EventHubOptions): EventHub {
         sink.send(data, { binary: false })
         sent++
       }
+      if (set.size === 0) channels.delete(channel)
       return sent
     },
     channelCount: () => channels.size,

@@ -14,6 +14,9 @@ export function parseAddress (text: string): Address | null {
   if (text.length === 0 || text.length > 64) return null
   if (text.includes(':')) {
     if (!ipaddr.IPv6.isValid(text)) return null
+    // An embedded IPv4 part (::ffff:1.2.3.4) must be strict decimal too: ipaddr.js would take hex there.
+    const dotted = text.slice(text.lastIndexOf(':') + 1).split('%')[0] as string
+    if (dotted.includes('.') && !ipaddr.IPv4.isValidFourPartDecimal(dotted)) return null
     const v6 = ipaddr.IPv6.parse(text)
     return v6.isIPv4MappedAddress() ? v6.toIPv4Address() : v6
   }

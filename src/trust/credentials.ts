@@ -43,7 +43,11 @@ export function readCookie (header: string | undefined, name: string): string | 
     if (part.slice(0, eq).trim() === name) {
       let value = part.slice(eq + 1).trim()
       if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1)
-      return value
+      try {
+        return decodeURIComponent(value)
+      } catch {
+        return value
+      }
     }
   }
   return null
@@ -51,4 +55,15 @@ export function readCookie (header: string | undefined, name: string): string | 
 
 export function cookieNameFor (token: string): string {
   return `hermes_dashboard_${createHash('sha256').update(token).digest('hex').slice(0, 8)}`
+}
+
+export interface CookieOptions {
+  readonly path: string
+  readonly secure: boolean
+  readonly maxAgeSeconds: number
+}
+
+/** The Set-Cookie value of the session cookie: HttpOnly, SameSite=Strict, scoped to the base path. */
+export function sessionCookie (name: string, token: string, opts: CookieOptions): string {
+  return `${name}=${encodeURIComponent(token)}; Path=${opts.path}; Max-Age=${opts.maxAgeSeconds}; HttpOnly; SameSite=Strict${opts.secure ? '; Secure' : ''}`
 }

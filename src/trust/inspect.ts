@@ -136,6 +136,11 @@ function check (offered: string | null, matches: (t: string) => boolean): Creden
   return offered.length <= MAX_CREDENTIAL_LENGTH && matches(offered) ? 'valid' : 'invalid'
 }
 
+/** The scheme word of an Authorization header (Basic, Digest); never any part of a credential. */
+function authScheme (value: string): string {
+  return /^([A-Za-z][\w.+~-]{0,31})[ \t]/.exec(value)?.[1] ?? '(malformed)'
+}
+
 const FORWARDED_HEADER_NAMES = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-prefix', 'forwarded'] as const
 
 export function inspect (req: RawRequest, settings: TrustSettings): RequestView {
@@ -258,7 +263,7 @@ export function inspect (req: RawRequest, settings: TrustSettings): RequestView 
     query: check(query?.get('token') ?? null, (t) => token.matches(t)),
     internal: check(query?.get('internal') ?? null, (t) => settings.internal.matches(t)),
     cookie: cookieHeader === undefined ? 'absent' : check(readCookie(cookieHeader, settings.cookieName), (t) => token.matches(t)),
-    ignoredAuthorization: authorization !== undefined && bearer === null ? (authorization.split(' ')[0] ?? '').slice(0, 32) : null,
+    ignoredAuthorization: authorization !== undefined && bearer === null ? authScheme(authorization) : null,
   }
 
   // ── identity asserted by an SSO proxy ──

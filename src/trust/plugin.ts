@@ -6,10 +6,10 @@
 
 import type { FastifyInstance, FastifyReply, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
-import { fastifyCookie } from '@fastify/cookie'
 import type { TLSSocket } from 'node:tls'
 import type { WebSocketServer } from 'ws'
 import { closeReason, DashboardError, ERRORS } from '../errors.js'
+import { sessionCookie } from './credentials.js'
 import { createDenialLog } from './denial-log.js'
 import { inspect, type RequestView } from './inspect.js'
 import { refusalPage } from './pages.js'
@@ -123,12 +123,10 @@ async function trustPlugin (fastify: FastifyInstance, opts: TrustPluginOptions):
 
   function offerCookie (view: RequestView, reply: FastifyReply): void {
     if (view.credentials.cookie === 'valid') return
-    reply.header('set-cookie', fastifyCookie.serialize(settings.cookieName, token, {
+    reply.header('set-cookie', sessionCookie(settings.cookieName, token, {
       path: view.basePath === '' ? '/' : view.basePath,
-      httpOnly: true,
-      sameSite: 'strict',
       secure: view.scheme === 'https',
-      maxAge: COOKIE_MAX_AGE,
+      maxAgeSeconds: COOKIE_MAX_AGE,
     }))
   }
 }

@@ -1,0 +1,71 @@
+// bench/server.mjs
+// One benchmark server, run as its own process so the load generator never shares its event loop.
+//   node bench/server.mjs dashboard   the real dashboard (createDashboard: trust hook and all)
+//   node bench/server.mjs bare        a bare Fastify with the same constructor options and the same
+//                                     route code (actionRoutes, the /api/* 404), no trust plugin
+// Reads BENCH_HOME (a HERMES_HOME) and BENCH_TOKEN from the environment, listens on 127.0.0.1 on a
+// free port and prints `READY port=<n>`. Exits cleanly on SIGTERM, SIGINT or when the parent goes away
+// (so `node --cpu-prof bench/server.mjs ...` writes its profile).
+
+import Fastify, { LogController } from 'fastify'
+import { createDashboard } from '../dist/app.js'
+import { createActionRunner } from '../dist/actions/runner.js'
+import { actionRoutes } from '../dist/routes/actions.js'
+
+const kind = process.argv[2]
+const home = process.env.BENCH_HOME
+const token = process.env.BENCH_TOKEN
+if ((kind !== 'dashboard' && kind !== 'bare') || !home || !token) {
+  process.stderr.write('usage: BENCH_HOME=<dir> BENCH_TOKEN=<token> node bench/server.mjs dashboard|bare\n')
+  process.exit(2)
+}
+
+// A clean environment for the dashboard: nothing from the caller's HERMES_DASHBOARD_* leaks in.
+const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HERMES_HOME: home }
+const HERMES_COMMAND = 'true'
+
+async function dashboard () {
+  return createDashboard({ hermesHome: home, token, hermesCommand: HERMES_COMMAND, noOpen: true }, { env })
+}
+
+async function bare () {
+  // The constructor options createDashboard uses (src/app.ts), so only the plugins differ.
+  const app = Fastify({
+    logger: { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-hermes-session-token"]'] },
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: false,
+    bodyLimit: 1024 * 1024,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+    requestIdHeader: false,
+  })
+  const runner = createActionRunner({ hermesHome: home, command: [HERMES_COMMAND], env })
+  await app.register(actionRoutes, { runner, hermesHome: home })
+  // The dashboard's unknown-API answer (src/routes/page.ts), byte for byte.
+  const pathOf = (request) => {
+    const q = request.url.indexOf('?')
+    return q === -1 ? request.url : request.url.slice(0, q)
+  }
+  app.route({
+    method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    url: '/api/*',
+    handler: async (request, reply) => reply.code(404).send({ error: 'not_found', detail: `No such API endpoint: ${pathOf(request).slice(0, 256)}` }),
+  })
+  await app.ready()
+  return app
+}
+
+const app = kind === 'dashboard' ? await dashboard() : await bare()
+await app.listen({ host: '127.0.0.1', port: 0 })
+process.stdout.write(`READY port=${app.server.address().port}\n`)
+
+let closing = false
+function shutdown () {
+  if (closing) return
+  closing = true
+  setTimeout(() => process.exit(1), 3000).unref()
+  app.close().then(() => process.exit(0), () => process.exit(1))
+}
+process.on('SIGTERM', shutdown)
+process.on('SIGINT', shutdown)
+process.on('disconnect', shutdown)
