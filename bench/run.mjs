@@ -21,7 +21,7 @@ import { cpuSecondsOf, get, machineCpu, median, rssOf, sleep, startServer, table
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = resolve(HERE, '..')
-const CLI = join(ROOT, 'dist', 'cli.js')
+const CLI = join(ROOT, 'dist', 'hermes-dashboard.mjs') // what package.json's bin runs
 const SERVER = join(HERE, 'server.mjs')
 
 const num = (name, dflt) => {
@@ -259,7 +259,7 @@ async function main () {
     rows.push(['inspect+evaluate alone, Host localhost (info)', `${micro.name.both.toFixed(2)} µs`, '-', '-', '-', '-'])
     console.log(table(rows))
     console.log('')
-    console.log('reference column: bare Fastify, same constructor options and route code, no dashboard plugin (REST rows);')
+    console.log('reference column: bare Fastify, same constructor options, WebSocket plugin and route code, no trust plugin (REST rows);')
     console.log('  a bare `node -e` http server started and measured the same way — the floor of Node\'s own start (start-up, RSS rows);')
     console.log('inspect+evaluate alone: the trust hook\'s decision code in an in-process loop (no HTTP), µs per request.')
     console.log(`server CPU per request: CPU time of the server process over a round / requests served; unlike req/s it does not move when other work shares the ${os.cpus().length} CPUs.`)

@@ -1,13 +1,15 @@
 // bench/server.mjs
 // One benchmark server, run as its own process so the load generator never shares its event loop.
 //   node bench/server.mjs dashboard   the real dashboard (createDashboard: trust hook and all)
-//   node bench/server.mjs bare        a bare Fastify with the same constructor options and the same
-//                                     route code (actionRoutes, the /api/* 404), no trust plugin
+//   node bench/server.mjs bare        a bare Fastify with the same constructor options, the same
+//                                     WebSocket plugin and the same route code (actionRoutes, the
+//                                     /api/* 404): everything but the trust plugin
 // Reads BENCH_HOME (a HERMES_HOME) and BENCH_TOKEN from the environment, listens on 127.0.0.1 on a
 // free port and prints `READY port=<n>`. Exits cleanly on SIGTERM, SIGINT or when the parent goes away
 // (so `node --cpu-prof bench/server.mjs ...` writes its profile).
 
 import Fastify, { LogController } from 'fastify'
+import fastifyWebsocket from '@fastify/websocket'
 import { createDashboard } from '../dist/app.js'
 import { createActionRunner } from '../dist/actions/runner.js'
 import { actionRoutes } from '../dist/routes/actions.js'
@@ -39,6 +41,8 @@ async function bare () {
     return503OnClosing: true,
     requestIdHeader: false,
   })
+  // @fastify/websocket adds hooks of its own to every request; they are not the trust hook's cost.
+  await app.register(fastifyWebsocket, { options: { maxPayload: 16 * 1024 * 1024 } })
   const runner = createActionRunner({ hermesHome: home, command: [HERMES_COMMAND], env })
   await app.register(actionRoutes, { runner, hermesHome: home })
   // The dashboard's unknown-API answer (src/routes/page.ts), byte for byte.

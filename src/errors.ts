@@ -89,7 +89,7 @@ export const ERRORS = {
     meaning: 'The action name is not in the table of known actions.',
   },
   HD_ERR_ACTION_BUSY: {
-    reason: 'action_busy', status: 409, close: 4409,
+    reason: 'action_busy', status: 409, close: 4400,
     meaning: 'The same action is already running with other arguments.',
   },
   HD_ERR_ACTION_SPAWN_FAILED: {

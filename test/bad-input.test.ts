@@ -169,7 +169,7 @@ t.test('bad input: clear refusals, the server keeps serving, nothing outside HER
   const allowedInHome = [join(home.dir, 'logs') + '/', join(home.dir, 'config.yaml'), join(home.dir, 'state.db'), join(home.dir, 'gateway.pid'), join(home.dir, 'gateway_state.json')]
   // The program's own code loads lazily (better-sqlite3's addon on the first state.db read), and the
   // test harness records process info at exit; neither is something a request chose.
-  const ownCode = [join(PROJECT_ROOT, 'node_modules') + '/', join(PROJECT_ROOT, 'dist') + '/', join(PROJECT_ROOT, '.tap') + '/', '/dev/urandom']
+  const ownCode = [join(PROJECT_ROOT, 'node_modules') + '/', join(PROJECT_ROOT, 'dist') + '/', join(PROJECT_ROOT, '.tap') + '/', join(PROJECT_ROOT, 'package.json'), '/dev/urandom']
   const stray = after.filter((p) => !(allowedInHome.some((a) => p.startsWith(a)) || p.startsWith(webRoot + '/') || p === webRoot || ownCode.some((a) => p.startsWith(a))))
   t.same(stray, [], 'every file opened during the bad requests is a log, a Hermes state file, the web root or the program itself')
   t.notOk(after.some((p) => p.includes('passwd') || p.includes('secret.txt') || p.startsWith(outside)), 'no passwd, no canary, nothing outside')

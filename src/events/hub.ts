@@ -3,6 +3,8 @@
 // every /api/events subscriber of the same channel. A subscriber that falls behind is dropped, never
 // buffered without bound. Knows nothing of HTTP; a sink is anything with the WebSocket's few members.
 
+import { ERRORS } from '../errors.js'
+
 export const CHANNEL_RE = /^[A-Za-z0-9._-]{1,128}$/
 
 export function isChannel (value: unknown): value is string {
@@ -37,7 +39,7 @@ export interface EventHubOptions {
   readonly onDrop?: (channel: string) => void
 }
 
-export const SLOW_SUBSCRIBER_CLOSE = 1013
+const SLOW = ERRORS.HD_ERR_SUBSCRIBER_TOO_SLOW
 
 export function createEventHub (options: EventHubOptions): EventHub {
   const channels = new Map<string, Set<Sink>>()
@@ -67,7 +69,7 @@ export function createEventHub (options: EventHubOptions): EventHub {
           // Out of the channel at once: a reader that has stopped may not finish the closing handshake
           // for a while (ws gives it 30 s), and it must not count as a subscriber meanwhile.
           set.delete(sink)
-          sink.close(SLOW_SUBSCRIBER_CLOSE, 'subscriber_too_slow')
+          sink.close(SLOW.close, SLOW.reason)
           options.onDrop?.(channel)
           continue
         }

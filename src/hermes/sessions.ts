@@ -1,7 +1,7 @@
 // src/hermes/sessions.ts
 // Reads from Hermes' state.db, opened read-only per call: Hermes writes the file while we run.
 
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -19,13 +19,18 @@ SELECT COUNT(*) AS n FROM (
   LIMIT 50
 ) WHERE ended_at IS NULL AND last_active > ?`
 
+// Loaded on first use: a home without state.db never pays for the native module.
+let driver: Promise<typeof Database> | undefined
+
 /** Active sessions in the home's state.db; 0 when there is no database or it cannot be read. */
-export function countActiveSessions (home: string, nowSeconds = Date.now() / 1000): number {
+export async function countActiveSessions (home: string, nowSeconds = Date.now() / 1000): Promise<number> {
   const path = join(home, 'state.db')
   if (!existsSync(path)) return 0
   let db: Database.Database | undefined
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true, timeout: 750 })
+    driver ??= import('better-sqlite3').then((m) => m.default)
+    const Driver = await driver
+    db = new Driver(path, { readonly: true, fileMustExist: true, timeout: 750 })
     const row = db.prepare(ACTIVE_SQL).get(nowSeconds - ACTIVE_WINDOW_SECONDS) as { n: number } | undefined
     return row?.n ?? 0
   } catch {

@@ -3,10 +3,10 @@
 // a JSON 404 (never the page) for unknown /api/ paths.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import fastifyStatic from '@fastify/static'
-import { promises as fs } from 'node:fs'
+import { promises as fs, type Stats } from 'node:fs'
 import { join, sep } from 'node:path'
 import { injectGlobals, rewriteCssUrls, rewriteIndexAssets } from '../web/rewrite.js'
+import { sendFile } from '../web/send-file.js'
 
 interface Opts {
   /** Directory holding index.html and assets/. */
@@ -30,11 +30,12 @@ export function staticPath (root: string, decoded: string): StaticFile | null {
   return full.startsWith(root + sep) ? { rel: segments.join('/'), full } : null
 }
 
-async function isFile (path: string): Promise<boolean> {
+async function fileStat (path: string): Promise<Stats | null> {
   try {
-    return (await fs.stat(path)).isFile()
+    const stat = await fs.stat(path)
+    return stat.isFile() ? stat : null
   } catch {
-    return false
+    return null
   }
 }
 
@@ -51,16 +52,14 @@ function wildcard (request: FastifyRequest): string {
 
 export async function pageRoutes (fastify: FastifyInstance, opts: Opts): Promise<void> {
   const root = opts.webRoot
-  await fastify.register(fastifyStatic, { root, serve: false, dotfiles: 'deny', index: false, decorateReply: true })
-
-  async function sendAsset (request: FastifyRequest, reply: FastifyReply, file: StaticFile): Promise<unknown> {
+  async function sendAsset (request: FastifyRequest, reply: FastifyReply, file: StaticFile, stat: Stats): Promise<unknown> {
     const prefix = request.trust.view.basePath
     if (file.rel.endsWith('.css')) {
       // CSS names fonts and images by absolute URL; under a base path those must gain the prefix.
       reply.header('vary', 'X-Forwarded-Prefix')
-      if (prefix !== '') return reply.type('text/css; charset=utf-8').send(rewriteCssUrls(await fs.readFile(file.full, 'utf8'), prefix))
+      if (prefix !== '') return reply.header('cache-control', 'no-cache').type('text/css; charset=utf-8').send(rewriteCssUrls(await fs.readFile(file.full, 'utf8'), prefix))
     }
-    return reply.sendFile(file.rel)
+    return sendFile(request, reply, file.full, stat)
   }
 
   async function sendIndex (request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
@@ -84,8 +83,9 @@ export async function pageRoutes (fastify: FastifyInstance, opts: Opts): Promise
   // Built assets are public: they are the same for everyone and hold no secret.
   fastify.get('/assets/*', { config: { access: 'public' } }, async (request, reply) => {
     const file = staticPath(root, `assets/${wildcard(request)}`)
-    if (file === null || !(await isFile(file.full))) return reply.code(404).send({ error: 'not found' })
-    return sendAsset(request, reply, file)
+    const stat = file === null ? null : await fileStat(file.full)
+    if (file === null || stat === null) return reply.code(404).send({ error: 'not found' })
+    return sendAsset(request, reply, file, stat)
   })
 
   fastify.route({
@@ -101,7 +101,8 @@ export async function pageRoutes (fastify: FastifyInstance, opts: Opts): Promise
 
   fastify.get('/*', { config: { access: 'page', queryToken: true } }, async (request, reply) => {
     const file = staticPath(root, wildcard(request))
-    if (file !== null && file.rel !== 'index.html' && (await isFile(file.full))) return sendAsset(request, reply, file)
+    const stat = file === null || file.rel === 'index.html' ? null : await fileStat(file.full)
+    if (file !== null && stat !== null) return sendAsset(request, reply, file, stat)
     return sendIndex(request, reply)
   })
 }

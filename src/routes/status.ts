@@ -53,7 +53,7 @@ export async function statusRoutes (fastify: FastifyInstance, opts: Opts): Promi
       active_agents: activeAgents,
       gateway_busy: gateway.running && state === 'running' && activeAgents > 0,
       gateway_drainable: gateway.running && state === 'running',
-      active_sessions: countActiveSessions(profile.home),
+      active_sessions: await countActiveSessions(profile.home),
       auth_required: false,
       auth_providers: [],
       auth_flows: [],

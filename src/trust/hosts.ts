@@ -17,8 +17,22 @@ export interface HostValue {
 const NAME_RE = /^[a-z0-9_](?:[a-z0-9_.-]{0,251}[a-z0-9_])?$/
 const PORT_RE = /^\d{1,5}$/
 
+const memo = new Map<string, HostValue | null>()
+const MEMO_LIMIT = 512
+
 /** Parses a Host-style value (`name`, `name:port`, `[v6]`, `[v6]:port`); null when malformed. */
 export function parseHost (raw: string): HostValue | null {
+  // The same few Host values arrive on every request; remember them (bounded).
+  let value = memo.get(raw)
+  if (value === undefined) {
+    value = parseHostText(raw)
+    if (memo.size >= MEMO_LIMIT) memo.clear()
+    memo.set(raw, value)
+  }
+  return value
+}
+
+function parseHostText (raw: string): HostValue | null {
   const value = raw.trim().toLowerCase()
   if (value.length === 0 || value.length > 262) return null
   let name: string
@@ -56,7 +70,7 @@ export function parseHost (raw: string): HostValue | null {
   const isIp = parseAddress(name) !== null
   const shown = name.includes(':') ? `[${name}]` : name
   const key = port === null || port === 80 || port === 443 ? shown : `${shown}:${port}`
-  return { name, port, isIp, key }
+  return Object.freeze({ name, port, isIp, key })
 }
 
 export type OriginValue =

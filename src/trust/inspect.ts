@@ -4,7 +4,6 @@
 
 import type { IncomingHttpHeaders } from 'node:http'
 import type { ErrorCode } from '../errors.js'
-import { isLoopbackAddress, normalizeAddress } from './addresses.js'
 import { bearerToken, MAX_CREDENTIAL_LENGTH, readCookie, SESSION_HEADER } from './credentials.js'
 import { chooseClient, ForwardedHeaderError, parseForwarded, type ForwardedFamily } from './forwarded.js'
 import { parseHost, parseOrigin, type HostValue } from './hosts.js'
@@ -146,9 +145,7 @@ const FORWARDED_HEADER_NAMES = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwa
 export function inspect (req: RawRequest, settings: TrustSettings): RequestView {
   const headers = req.headers
   const problems: Problem[] = []
-  const peer = normalizeAddress(req.peer) ?? req.peer
-  const peerIsLoopback = isLoopbackAddress(peer)
-  const peerIsTrustedProxy = settings.proxies.matches(peer)
+  const { address: peer, loopback: peerIsLoopback, trustedProxy: peerIsTrustedProxy } = settings.proxies.peer(req.peer)
 
   // ── path and query ──
   const q = req.url.indexOf('?')

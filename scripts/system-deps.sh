@@ -1,0 +1,23 @@
+#!/bin/sh
+# Debian packages the tests use: real proxies (nginx, caddy), strace (which files the server opens),
+# openssl (TLS certificates for the proxy tests), iproute2 (test network namespaces).
+# Installs what is missing when it can (root with apt-get); otherwise says what is missing, and the
+# tests that need it fail with "REQUIREMENT MISSING".
+set -u
+missing=""
+for pair in nginx:nginx caddy:caddy strace:strace openssl:openssl ip:iproute2; do
+  cmd=${pair%%:*}
+  pkg=${pair#*:}
+  command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "system-deps: installing$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y --no-install-recommends $missing >/dev/null 2>&1 ||
+    { apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends $missing >/dev/null; } ||
+    echo "system-deps: could not install$missing" >&2
+else
+  echo "system-deps: missing$missing (install them with apt-get as root); the tests that need them will fail" >&2
+fi
+exit 0
