@@ -37,3 +37,13 @@ t.test('reasons are unique; statuses and close codes are sane', async (t) => {
     if (e.close >= 4400 && e.close < 4500 && e.status < 500) t.equal(Math.floor(e.status / 100), 4, `${e.reason} family`)
   }
 })
+
+t.test('docs/configuration.md names every flag, variable and config key', async (t) => {
+  const { OPTIONS } = await import('../src/config/options.js')
+  const page = readFileSync(join(PROJECT_ROOT, 'docs', 'configuration.md'), 'utf8')
+  for (const o of Object.values(OPTIONS) as Array<{ flag: string, env?: readonly string[], yaml?: string }>) {
+    t.ok(page.includes(`\`--${o.flag}`), `--${o.flag}`)
+    for (const e of o.env ?? []) t.ok(page.includes(`\`${e}\``), e)
+    if (o.yaml !== undefined) t.ok(page.includes(`\`dashboard.${o.yaml}\``), `dashboard.${o.yaml}`)
+  }
+})
