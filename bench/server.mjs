@@ -8,9 +8,10 @@
 // free port and prints `READY port=<n>`. Exits cleanly on SIGTERM, SIGINT or when the parent goes away
 // (so `node --cpu-prof bench/server.mjs ...` writes its profile).
 
-import Fastify, { LogController } from 'fastify'
+import Fastify from 'fastify'
 import fastifyWebsocket from '@fastify/websocket'
-import { createDashboard } from '../dist/app.js'
+import { createDashboard, fastifyOptions, MAX_WS_PAYLOAD } from '../dist/app.js'
+import { loadConfig } from '../dist/config/load.js'
 import { createActionRunner } from '../dist/actions/runner.js'
 import { actionRoutes } from '../dist/routes/actions.js'
 
@@ -32,17 +33,9 @@ async function dashboard () {
 
 async function bare () {
   // The constructor options createDashboard uses (src/app.ts), so only the plugins differ.
-  const app = Fastify({
-    logger: { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-hermes-session-token"]'] },
-    logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: false,
-    bodyLimit: 1024 * 1024,
-    forceCloseConnections: true,
-    return503OnClosing: true,
-    requestIdHeader: false,
-  })
+  const app = Fastify(fastifyOptions(loadConfig({ options: { hermesHome: home, token, hermesCommand: HERMES_COMMAND }, env })))
   // @fastify/websocket adds hooks of its own to every request; they are not the trust hook's cost.
-  await app.register(fastifyWebsocket, { options: { maxPayload: 16 * 1024 * 1024 } })
+  await app.register(fastifyWebsocket, { options: { maxPayload: MAX_WS_PAYLOAD } })
   const runner = createActionRunner({ hermesHome: home, command: [HERMES_COMMAND], env })
   await app.register(actionRoutes, { runner, hermesHome: home })
   // The dashboard's unknown-API answer (src/routes/page.ts), byte for byte.

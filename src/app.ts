@@ -2,7 +2,7 @@
 // The dashboard as a Fastify plugin (register it under any prefix), and createDashboard(), which
 // builds a ready Fastify instance from the same options the command line takes. Never listens.
 
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify'
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify'
 import fastifyWebsocket from '@fastify/websocket'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -142,13 +142,9 @@ const lazyCompilers = {
   buildSerializer: (...args: unknown[]) => (fastifyRequire('@fastify/fast-json-stringify-compiler') as () => Factory)()(...args),
 }
 
-/** A ready Fastify instance serving the dashboard; the caller listens. */
-export async function createDashboard (options: DashboardOptions = {}, create: CreateOptions = {}): Promise<FastifyInstance> {
-  const { policy, ...rest } = options
-  const env = create.env ?? process.env
-  const sources: ConfigSources = { options: rest, env, ...(create.argv === undefined ? {} : { argv: create.argv }) }
-  const config = create.config ?? loadConfig(sources)
-  const app = Fastify({
+/** The Fastify instance options createDashboard uses (the benchmark builds its reference with them). */
+export function fastifyOptions (config: Config): FastifyServerOptions {
+  return {
     logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-hermes-session-token"]'] },
     // One line per request would drown the lines that matter (refusals, failures).
     logController: new LogController({ disableRequestLogging: true }),
@@ -158,7 +154,16 @@ export async function createDashboard (options: DashboardOptions = {}, create: C
     return503OnClosing: true,
     requestIdHeader: false,
     schemaController: { compilersFactory: lazyCompilers as never },
-  })
+  }
+}
+
+/** A ready Fastify instance serving the dashboard; the caller listens. */
+export async function createDashboard (options: DashboardOptions = {}, create: CreateOptions = {}): Promise<FastifyInstance> {
+  const { policy, ...rest } = options
+  const env = create.env ?? process.env
+  const sources: ConfigSources = { options: rest, env, ...(create.argv === undefined ? {} : { argv: create.argv }) }
+  const config = create.config ?? loadConfig(sources)
+  const app = Fastify(fastifyOptions(config))
   let parts: DashboardParts | undefined
   await app.register(dashboardPlugin, { config, env, expose: (p) => { parts = p }, ...(policy === undefined ? {} : { policy }) })
   app.decorate('hermes', parts as DashboardParts)

@@ -2,6 +2,7 @@
 // IP address parsing and the trusted-proxy matcher. Pure: no I/O, compiled once at start-up.
 
 import ipaddr from 'ipaddr.js'
+import { memoize } from './memo.js'
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6
 type Range = readonly [Address, number]
@@ -97,37 +98,16 @@ const CACHE_LIMIT = 1024
 /** Compiles the list once; throws ProxyEntryError naming the first bad entry. */
 export function compileProxyList (entries: readonly string[]): ProxyMatcher {
   const ranges = entries.flatMap(parseRange)
-  // Peers repeat (keep-alive, one proxy): remember verdicts, but never let the cache grow unbounded.
-  const cache = new Map<string, boolean>()
   const lookup = (address: string): boolean => {
     const addr = parseAddress(address)
     if (addr === null) return false
     return ranges.some(([net, bits]) => net.kind() === addr.kind() && addr.match(net, bits))
   }
-  const matches = (address: string): boolean => {
-    if (ranges.length === 0) return false
-    let verdict = cache.get(address)
-    if (verdict === undefined) {
-      verdict = lookup(address)
-      if (cache.size >= CACHE_LIMIT) cache.clear()
-      cache.set(address, verdict)
-    }
-    return verdict
-  }
-  const peers = new Map<string, PeerFacts>()
-  return {
-    entries: Object.freeze([...entries]),
-    matches,
-    peer (raw: string): PeerFacts {
-      let facts = peers.get(raw)
-      if (facts === undefined) {
-        const addr = parseAddress(raw)
-        const address = addr === null ? raw : addr.toString()
-        facts = Object.freeze({ address, loopback: addr !== null && addr.range() === 'loopback', trustedProxy: matches(address) })
-        if (peers.size >= CACHE_LIMIT) peers.clear()
-        peers.set(raw, facts)
-      }
-      return facts
-    },
-  }
+  const matches = ranges.length === 0 ? () => false : memoize(lookup, CACHE_LIMIT)
+  const peer = memoize((raw): PeerFacts => {
+    const addr = parseAddress(raw)
+    const address = addr === null ? raw : addr.toString()
+    return Object.freeze({ address, loopback: addr !== null && addr.range() === 'loopback', trustedProxy: matches(address) })
+  }, CACHE_LIMIT)
+  return { entries: Object.freeze([...entries]), matches, peer }
 }

@@ -4,6 +4,7 @@
 // IPv6 in brackets, so `Host: h:443`, `Origin: https://h` and `--public-url https://H/` all agree.
 
 import { parseAddress } from './addresses.js'
+import { memoize } from './memo.js'
 
 export interface HostValue {
   /** Lower-case name or address, without brackets or port. */
@@ -17,20 +18,8 @@ export interface HostValue {
 const NAME_RE = /^[a-z0-9_](?:[a-z0-9_.-]{0,251}[a-z0-9_])?$/
 const PORT_RE = /^\d{1,5}$/
 
-const memo = new Map<string, HostValue | null>()
-const MEMO_LIMIT = 512
-
 /** Parses a Host-style value (`name`, `name:port`, `[v6]`, `[v6]:port`); null when malformed. */
-export function parseHost (raw: string): HostValue | null {
-  // The same few Host values arrive on every request; remember them (bounded).
-  let value = memo.get(raw)
-  if (value === undefined) {
-    value = parseHostText(raw)
-    if (memo.size >= MEMO_LIMIT) memo.clear()
-    memo.set(raw, value)
-  }
-  return value
-}
+export const parseHost: (raw: string) => HostValue | null = memoize(parseHostText, 512)
 
 function parseHostText (raw: string): HostValue | null {
   const value = raw.trim().toLowerCase()

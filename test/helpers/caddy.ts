@@ -4,11 +4,11 @@
 // off, and Caddy's data, config and home directories are a temporary directory. Readiness is polled
 // on the site's port (bounded); Caddy is stopped (SIGTERM) and its directory removed at teardown.
 
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import type { ChildProcess } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { exited, stopChild, waitForPort } from './proc.js'
+import { startDaemon } from './proc.js'
 
 export interface CaddyProxyParams {
   /** Site address, scheme and port included: `http://dash.example.test:8080`. */
@@ -57,23 +57,9 @@ export async function startCaddy (t: Teardown, opts: CaddyOptions): Promise<Runn
   const dir = mkdtempSync(join(tmpdir(), 'hd-caddy-'))
   const file = join(dir, 'Caddyfile')
   writeFileSync(file, opts.caddyfile)
-  const child = spawn('caddy', ['run', '--config', file, '--adapter', 'caddyfile'], {
+  const daemon = await startDaemon(t, ['caddy', 'run', '--config', file, '--adapter', 'caddyfile'], {
     env: { PATH: process.env.PATH, HOME: dir, XDG_DATA_HOME: join(dir, 'data'), XDG_CONFIG_HOME: join(dir, 'config') },
     cwd: dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  child.stdout?.on('data', (c: Buffer) => { out += c.toString() })
-  child.stderr?.on('data', (c: Buffer) => { out += c.toString() })
-  const stop = (): Promise<string> => stopChild(child, 'SIGTERM')
-  t.teardown(async () => {
-    await stop()
-    rmSync(dir, { recursive: true, force: true })
-  })
-  await waitForPort(opts.host, opts.port, {
-    attempts: 100,
-    intervalMs: 50,
-    dead: () => exited(child) ? `caddy exited (${child.exitCode ?? child.signalCode}) before listening\n${out}` : null,
-  })
-  return { dir, child, output: () => out, stop }
+  }, { dir, host: opts.host, port: opts.port })
+  return { dir, ...daemon }
 }

@@ -6,11 +6,11 @@
 // nginx is stopped (SIGTERM, fast shutdown: upgraded WebSocket connections would hold up SIGQUIT)
 // and its directory removed at teardown.
 
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync, type ChildProcess } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { exited, stopChild, waitForPort } from './proc.js'
+import { startDaemon } from './proc.js'
 
 // ─── site templates (what a user puts in /etc/nginx/conf.d/hermes-dashboard.conf) ───
 
@@ -171,22 +171,9 @@ export async function startNginx (t: Teardown, opts: NginxOptions): Promise<Runn
   writeFileSync(join(dir, 'nginx.conf'), nginxMainConfig(dir, siteFile))
   const argv = ['nginx', '-p', `${dir}/`, '-e', `${dir}/error.log`, '-c', `${dir}/nginx.conf`, '-g', `daemon off; pid ${dir}/nginx.pid;`]
   const full = opts.netns === undefined ? argv : ['ip', 'netns', 'exec', opts.netns, ...argv]
-  const child = spawn(full[0] as string, full.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  child.stdout?.on('data', (c: Buffer) => { output += c.toString() })
-  child.stderr?.on('data', (c: Buffer) => { output += c.toString() })
   const errorLog = (): string => {
     try { return readFileSync(join(dir, 'error.log'), 'utf8') } catch { return '' }
   }
-  const stop = async (): Promise<string> => stopChild(child, 'SIGTERM')
-  t.teardown(async () => {
-    await stop()
-    rmSync(dir, { recursive: true, force: true })
-  })
-  await waitForPort(opts.host, opts.port, {
-    attempts: 100,
-    intervalMs: 50,
-    dead: () => exited(child) ? `nginx exited (${child.exitCode ?? child.signalCode}) before listening\n${output}\n${errorLog()}` : null,
-  })
-  return { dir, child, site: opts.site, errorLog, stop }
+  const daemon = await startDaemon(t, full, {}, { dir, host: opts.host, port: opts.port, diagnostics: errorLog })
+  return { dir, child: daemon.child, site: opts.site, errorLog, stop: daemon.stop }
 }

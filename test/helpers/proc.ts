@@ -2,7 +2,8 @@
 // Small process and port utilities for the proxy helpers (nginx.ts, caddy.ts): a free port, waiting
 // for a port to accept connections (bounded attempts, never a fixed sleep), and stopping a child.
 
-import type { ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
+import { rmSync } from 'node:fs'
 import net from 'node:net'
 
 /** A port that was free on `host` a moment ago (the kernel picked it). */
@@ -68,4 +69,39 @@ export async function stopChild (child: ChildProcess, signal: NodeJS.Signals = '
   if (first !== null) return first
   child.kill('SIGKILL')
   return `killed after ${graceMs} ms: ${await gone}`
+}
+
+export interface Daemon {
+  readonly child: ChildProcess
+  /** What it printed on stdout and stderr. */
+  output (): string
+  stop (): Promise<string>
+}
+
+export interface DaemonOptions {
+  /** Its temporary directory, removed at teardown. */
+  readonly dir: string
+  readonly host: string
+  readonly port: number
+  /** More to say when it dies before listening (an error log). */
+  readonly diagnostics?: () => string
+}
+
+/** Starts a server program (nginx, caddy), waits until its port accepts, and stops it at teardown. */
+export async function startDaemon (t: { teardown (fn: () => unknown): void }, argv: readonly string[], spawnOptions: SpawnOptions, opts: DaemonOptions): Promise<Daemon> {
+  const child = spawn(argv[0] as string, argv.slice(1), { ...spawnOptions, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  child.stdout?.on('data', (c: Buffer) => { out += c.toString() })
+  child.stderr?.on('data', (c: Buffer) => { out += c.toString() })
+  const stop = (): Promise<string> => stopChild(child, 'SIGTERM')
+  t.teardown(async () => {
+    await stop()
+    rmSync(opts.dir, { recursive: true, force: true })
+  })
+  await waitForPort(opts.host, opts.port, {
+    attempts: 100,
+    intervalMs: 50,
+    dead: () => exited(child) ? `${argv[0] ?? '?'} exited (${child.exitCode ?? child.signalCode}) before listening\n${out}${opts.diagnostics?.() ?? ''}` : null,
+  })
+  return { child, output: () => out, stop }
 }

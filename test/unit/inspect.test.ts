@@ -3,69 +3,14 @@
 // proxies only, host/origin checks, base path, credential states, identity, and that no credential
 // value ever lands in the view.
 
-import type { IncomingHttpHeaders } from 'node:http'
 import t from 'tap'
 import { cookieNameFor } from '../../src/trust/credentials.js'
-import { inspect, isSafeMethod, type RawRequest, type RequestView } from '../../src/trust/inspect.js'
-import { compileTrustSettings, type TrustSettings, type TrustSettingsInput } from '../../src/trust/settings.js'
+import { inspect, isSafeMethod, type RequestView } from '../../src/trust/inspect.js'
+import { INTERNAL, rawRequest, testSettings, TOKEN, type Req } from '../helpers/raw-request.js'
 
-const TOKEN = 'Zq3xV9kLm2Pw7RtY4nBc8HdJ5fGs1aE6uTo0'
-const INTERNAL = 'In7eRnAl-Cr3d3nt1al-Qw8Zx5Vb2Nm4Lk'
 const COOKIE = cookieNameFor(TOKEN)
-
-function settings (input: Partial<TrustSettingsInput> = {}): TrustSettings {
-  return compileTrustSettings({
-    mode: 'loopback',
-    trustedProxies: [],
-    forwarded: 'x-forwarded-for',
-    hostNames: ['dash.example.test'],
-    publicBasePath: '',
-    token: TOKEN,
-    internalCredential: INTERNAL,
-    identity: null,
-    ...input,
-  })
-}
-
-// Node drops repeats of these and keeps the first; cookie lines join with '; ', others with ', '.
-const SINGLE = new Set(['host', 'authorization', 'content-type', 'content-length', 'user-agent', 'referer', 'from'])
-
-interface Req {
-  readonly peer?: string
-  readonly method?: string
-  readonly url?: string
-  /** Header lines in order, exact spelling, as a client sends them. */
-  readonly headers?: ReadonlyArray<readonly [string, string]>
-  readonly upgrade?: boolean
-  readonly encrypted?: boolean
-  /** Leave out the default Host line. */
-  readonly noHost?: boolean
-}
-
-/** A RawRequest the way Node's http parser would present these header lines. */
-function req (r: Req = {}): RawRequest {
-  const lines: Array<readonly [string, string]> = r.noHost === true ? [] : [['Host', '127.0.0.1:9119']]
-  lines.push(...(r.headers ?? []))
-  const rawHeaders: string[] = []
-  const headers: Record<string, string | string[]> = {}
-  for (const [name, value] of lines) {
-    rawHeaders.push(name, value)
-    const key = name.toLowerCase()
-    const prev = headers[key]
-    if (prev === undefined) headers[key] = value
-    else if (SINGLE.has(key)) continue
-    else headers[key] = `${String(prev)}${key === 'cookie' ? '; ' : ', '}${value}`
-  }
-  return {
-    peer: r.peer ?? '127.0.0.1',
-    method: r.method ?? 'GET',
-    url: r.url ?? '/api/status',
-    headers: headers as IncomingHttpHeaders,
-    rawHeaders,
-    upgrade: r.upgrade ?? false,
-    encrypted: r.encrypted ?? false,
-  }
-}
+const settings = testSettings
+const req = rawRequest
 
 /** True when some 8-character piece of secret appears in text. */
 function leaks (text: string, secret: string): boolean {
@@ -179,17 +124,17 @@ t.test('forwarded headers: problems', async (t) => {
 
 t.test('host, forwarded host, origin', async (t) => {
   const s = settings({ trustedProxies: ['10.0.0.0/8'] })
-  const none = inspect(req({ noHost: true }), s)
+  const none = inspect(req({ host: null }), s)
   t.equal(none.host, null, 'no Host header')
   const two = inspect(req({ headers: [['host', '127.0.0.1:9119']] }), s)
   t.equal(two.problems[0]?.code, 'HD_ERR_HOST_NOT_ALLOWED', 'two Host lines')
   t.match(two.problems[0]?.detail ?? '', /more than one Host/)
-  const rebinding = inspect(req({ noHost: true, headers: [['Host', 'rebind.attacker.test:9119']] }), s)
+  const rebinding = inspect(req({ host: null, headers: [['Host', 'rebind.attacker.test:9119']] }), s)
   t.equal(rebinding.host?.allowed, false, 'unknown name')
   t.equal(rebinding.host?.value?.name, 'rebind.attacker.test')
-  const malformed = inspect(req({ noHost: true, headers: [['Host', '::1']] }), s)
+  const malformed = inspect(req({ host: null, headers: [['Host', '::1']] }), s)
   t.strictSame(malformed.host, { raw: '::1', value: null, allowed: false }, 'unparseable Host')
-  t.equal(inspect(req({ noHost: true, headers: [['Host', 'DASH.example.test.']] }), s).host?.allowed, true, 'configured name')
+  t.equal(inspect(req({ host: null, headers: [['Host', 'DASH.example.test.']] }), s).host?.allowed, true, 'configured name')
 
   const origins: ReadonlyArray<readonly [string | null, string, string, boolean, boolean]> = [
     // origin, host, kind, allowed, sameOrigin
@@ -206,7 +151,7 @@ t.test('host, forwarded host, origin', async (t) => {
   for (const [origin, host, kind, allowed, same] of origins) {
     const headers: Array<readonly [string, string]> = [['Host', host]]
     if (origin !== null) headers.push(['Origin', origin])
-    const v = inspect(req({ noHost: true, headers }), s)
+    const v = inspect(req({ host: null, headers }), s)
     t.equal(v.origin.kind, kind, `${origin}: kind`)
     t.equal(v.origin.allowed, allowed, `${origin}: allowed`)
     t.equal(v.origin.sameOrigin, same, `${origin}: same origin`)
@@ -214,7 +159,7 @@ t.test('host, forwarded host, origin', async (t) => {
   }
 
   // Behind a trusted proxy the forwarded host is the one the browser saw.
-  const proxied = inspect(req({ peer: '10.0.0.5', noHost: true, headers: [['Host', '10.0.0.1:9119'], ['X-Forwarded-Host', 'dash.example.test'], ['Origin', 'https://dash.example.test']] }), s)
+  const proxied = inspect(req({ peer: '10.0.0.5', host: null, headers: [['Host', '10.0.0.1:9119'], ['X-Forwarded-Host', 'dash.example.test'], ['Origin', 'https://dash.example.test']] }), s)
   t.equal(proxied.origin.sameOrigin, true, 'same origin as the forwarded host')
   const fwdBad = inspect(req({ peer: '10.0.0.5', headers: [['X-Forwarded-Host', 'rebind.attacker.test']] }), s)
   t.equal(fwdBad.forwardedHost?.allowed, false, 'forwarded host not allowed')

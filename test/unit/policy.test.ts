@@ -4,16 +4,14 @@
 // misplaced ?token=, ?internal=, cookie-only writes, page bootstrap, the diagnostic route, public
 // routes), and that every Deny carries a hint.
 
-import type { IncomingHttpHeaders } from 'node:http'
 import t from 'tap'
 import { ERRORS, type ErrorCode } from '../../src/errors.js'
 import { cookieNameFor } from '../../src/trust/credentials.js'
-import { inspect, type RawRequest } from '../../src/trust/inspect.js'
+import { inspect } from '../../src/trust/inspect.js'
 import { builtInPolicy, PROTECTED, PUBLIC, type RouteTrust, type Verdict, type Via } from '../../src/trust/policy.js'
-import { compileTrustSettings, type TrustSettings, type TrustSettingsInput } from '../../src/trust/settings.js'
+import type { TrustSettings } from '../../src/trust/settings.js'
+import { INTERNAL, rawRequest, testSettings, TOKEN, type Req } from '../helpers/raw-request.js'
 
-const TOKEN = 'Zq3xV9kLm2Pw7RtY4nBc8HdJ5fGs1aE6uTo0'
-const INTERNAL = 'In7eRnAl-Cr3d3nt1al-Qw8Zx5Vb2Nm4Lk'
 const COOKIE = `${cookieNameFor(TOKEN)}=${TOKEN}`
 const OLD_COOKIE = `${cookieNameFor(TOKEN)}=token-of-an-earlier-run-0123`
 const LOCAL = '127.0.0.1'
@@ -28,19 +26,7 @@ const QUERY: RouteTrust = { access: 'protected', queryToken: true }
 
 type ServerKey = 'loopback' | 'loopbackProxy' | 'proxy' | 'sso' | 'token' | 'insecure'
 
-function settings (input: Partial<TrustSettingsInput>): TrustSettings {
-  return compileTrustSettings({
-    mode: 'loopback',
-    trustedProxies: [],
-    forwarded: 'x-forwarded-for',
-    hostNames: ['dash.example.test'],
-    publicBasePath: '',
-    token: TOKEN,
-    internalCredential: INTERNAL,
-    identity: null,
-    ...input,
-  })
-}
+const settings = testSettings
 
 const SERVERS: Record<ServerKey, TrustSettings> = {
   loopback: settings({ mode: 'loopback' }),
@@ -55,32 +41,7 @@ const SERVERS: Record<ServerKey, TrustSettings> = {
   insecure: settings({ mode: 'insecure' }),
 }
 
-const SINGLE = new Set(['host', 'authorization', 'content-type', 'content-length', 'user-agent', 'referer', 'from'])
-
-interface Req {
-  readonly peer?: string
-  readonly method?: string
-  readonly url?: string
-  readonly headers?: ReadonlyArray<readonly [string, string]>
-  readonly upgrade?: boolean
-  /** Host line; null sends none. */
-  readonly host?: string | null
-}
-
-function req (r: Req): RawRequest {
-  const lines: Array<readonly [string, string]> = r.host === null ? [] : [['Host', r.host ?? '127.0.0.1:9119']]
-  lines.push(...(r.headers ?? []))
-  const rawHeaders: string[] = []
-  const headers: Record<string, string> = {}
-  for (const [name, value] of lines) {
-    rawHeaders.push(name, value)
-    const key = name.toLowerCase()
-    const prev = headers[key]
-    if (prev === undefined) headers[key] = value
-    else if (!SINGLE.has(key)) headers[key] = `${prev}${key === 'cookie' ? '; ' : ', '}${value}`
-  }
-  return { peer: r.peer ?? LOCAL, method: r.method ?? 'GET', url: r.url ?? '/api/x', headers: headers as IncomingHttpHeaders, rawHeaders, upgrade: r.upgrade ?? false, encrypted: false }
-}
+const req = rawRequest
 
 const TOK: readonly [string, string] = ['X-Hermes-Session-Token', TOKEN]
 const BAD_TOK: readonly [string, string] = ['X-Hermes-Session-Token', 'wrong-token-0123456789abcdef']
