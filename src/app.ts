@@ -8,13 +8,12 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { WebSocket } from 'ws'
-import { createActionRunner } from './actions/runner.js'
+import { childEnv, createActionRunner } from './actions/runner.js'
 import { allowedHostNames, loadConfig, type Config, type ConfigSources } from './config/load.js'
 import type { OptionKey } from './config/options.js'
 import { DashboardError, ERRORS } from './errors.js'
 import { createEventHub, type EventHub } from './events/hub.js'
 import { probeHermesVersion } from './hermes/version.js'
-import { childEnv } from './actions/runner.js'
 import { actionRoutes } from './routes/actions.js'
 import { eventRoutes } from './routes/events.js'
 import { pageRoutes } from './routes/page.js'
@@ -98,7 +97,7 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
     if (error instanceof DashboardError) return reply.code(error.status).send(error.toJSON())
     const status = error.statusCode ?? 500
     if (status >= 500) request.log.error({ err: error }, 'request failed')
-    const code = status === 413 ? 'HD_ERR_FRAME_TOO_LARGE' : status < 500 ? 'HD_ERR_BAD_REQUEST' : 'HD_ERR_INTERNAL'
+    const code = status === 413 ? 'HD_ERR_BODY_TOO_LARGE' : status < 500 ? 'HD_ERR_BAD_REQUEST' : 'HD_ERR_INTERNAL'
     const body = new DashboardError(code, status < 500 ? error.message : ERRORS.HD_ERR_INTERNAL.meaning).toJSON()
     return reply.code(status).send(body)
   })

@@ -64,6 +64,10 @@ export const ERRORS = {
     reason: 'not_found', status: 404, close: 4404,
     meaning: 'No such API endpoint.',
   },
+  HD_ERR_BODY_TOO_LARGE: {
+    reason: 'body_too_large', status: 413, close: 1009,
+    meaning: 'The request body is larger than the 1 MiB the dashboard accepts.',
+  },
   HD_ERR_BAD_REQUEST: {
     reason: 'bad_request', status: 400, close: 4400,
     meaning: 'The request could not be parsed (body, URL or headers).',

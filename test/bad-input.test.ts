@@ -13,7 +13,7 @@ import { createFixtureHome } from './helpers/home.js'
 import { json, localPeer } from './helpers/peer.js'
 import { frame, rawWebSocket } from './helpers/raw-ws.js'
 import { requireProgram } from './helpers/requirements.js'
-import { HERMES_FIXTURE, startCli, TEST_TOKEN } from './helpers/server.js'
+import { HERMES_FIXTURE, startCli, startServer, TEST_TOKEN } from './helpers/server.js'
 import { PROJECT_ROOT } from './helpers/paths.js'
 
 const peer = localPeer()
@@ -173,4 +173,17 @@ t.test('bad input: clear refusals, the server keeps serving, nothing outside HER
   const stray = after.filter((p) => !(allowedInHome.some((a) => p.startsWith(a)) || p.startsWith(webRoot + '/') || p === webRoot || ownCode.some((a) => p.startsWith(a))))
   t.same(stray, [], 'every file opened during the bad requests is a log, a Hermes state file, the web root or the program itself')
   t.notOk(after.some((p) => p.includes('passwd') || p.includes('secret.txt') || p.startsWith(outside)), 'no passwd, no canary, nothing outside')
+})
+
+t.test('a body over 1 MiB is refused with body_too_large; broken JSON with bad_request', async (t) => {
+  const h = createFixtureHome()
+  t.teardown(h.remove)
+  const s = await startServer(t, { hermesHome: h.dir })
+  const big = await peer.http({ url: `${s.url}/api/hermes/update`, method: 'POST', headers: { ...AUTH, 'content-type': 'application/json' }, body: JSON.stringify({ x: 'y'.repeat(1024 * 1024 + 10) }) })
+  t.equal(big.status, 413)
+  t.equal(json(big).error, 'body_too_large')
+  const broken = await peer.http({ url: `${s.url}/api/hermes/update`, method: 'POST', headers: { ...AUTH, 'content-type': 'application/json' }, body: '{"x":' })
+  t.equal(broken.status, 400)
+  t.equal(json(broken).error, 'bad_request')
+  t.equal((await peer.http({ url: `${s.url}/api/status` })).status, 200, 'still serving')
 })
