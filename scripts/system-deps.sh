@@ -1,11 +1,12 @@
 #!/bin/sh
 # Debian packages the tests use: real proxies (nginx, caddy), strace (which files the server opens),
-# openssl (TLS certificates for the proxy tests), iproute2 (test network namespaces).
+# openssl (TLS certificates for the proxy tests), iproute2 (test network namespaces), chromium (the
+# page in a real browser, driven by playwright-core; no browser is downloaded by npm).
 # Installs what is missing when it can (root with apt-get); otherwise says what is missing, and the
 # tests that need it fail with "REQUIREMENT MISSING".
 set -u
 missing=""
-for pair in nginx:nginx caddy:caddy strace:strace openssl:openssl ip:iproute2; do
+for pair in nginx:nginx caddy:caddy strace:strace openssl:openssl ip:iproute2 chromium:chromium; do
   cmd=${pair%%:*}
   pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"

@@ -4,7 +4,7 @@
 
 import type { ErrorCode } from '../errors.js'
 import { boundProfiles } from './identity.js'
-import { isSafeMethod, type RequestView } from './inspect.js'
+import { isSafeMethod, type HostCheck, type RequestView } from './inspect.js'
 import type { TrustMode, TrustSettings } from './settings.js'
 
 /**
@@ -69,8 +69,8 @@ function checkRequest (view: RequestView, settings: TrustSettings): Deny | null 
   if (view.host === null) {
     return deny('HD_ERR_HOST_NOT_ALLOWED', 'no Host header', 'Send the host name the dashboard is reached by.')
   }
-  if (!view.host.allowed) return hostDenial('Host', view.host.raw, settings)
-  if (view.forwardedHost !== null && !view.forwardedHost.allowed) return hostDenial('X-Forwarded-Host', view.forwardedHost.raw, settings)
+  if (!view.host.allowed) return hostDenial('Host', view.host, settings)
+  if (view.forwardedHost !== null && !view.forwardedHost.allowed) return hostDenial('X-Forwarded-Host', view.forwardedHost, settings)
   if (view.origin.kind === 'invalid' || (view.origin.kind === 'web' && !view.origin.allowed)) {
     return deny('HD_ERR_ORIGIN_NOT_ALLOWED', `Origin ${clip(view.origin.raw ?? '')} is not a page of this dashboard`,
       'Open the dashboard at an allowed address; if that is the address you use, add its host to --allowed-hosts or --public-url.')
@@ -78,10 +78,10 @@ function checkRequest (view: RequestView, settings: TrustSettings): Deny | null 
   return null
 }
 
-function hostDenial (header: string, raw: string, settings: TrustSettings): Deny {
-  const name = clip(raw, 80)
-  return deny('HD_ERR_HOST_NOT_ALLOWED', `${header} "${name}" is not a name this dashboard answers to`,
-    `If you reach the dashboard as ${name}, add it with --allowed-hosts or --public-url` +
+function hostDenial (header: string, host: HostCheck, settings: TrustSettings): Deny {
+  const name = clip(host.value?.name ?? host.raw, 80)
+  return deny('HD_ERR_HOST_NOT_ALLOWED', `${header} "${clip(host.raw, 80)}" is not a name this dashboard answers to`,
+    `If you reach the dashboard as ${name}, add it with --allowed-hosts ${name} (or --public-url)` +
     (settings.hosts.names.length > 0 ? ` (allowed now: ${settings.hosts.names.join(', ')}, localhost and IP addresses).` : ' (allowed now: localhost and IP addresses).'))
 }
 

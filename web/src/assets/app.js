@@ -21,7 +21,7 @@ async function refreshStatus () {
     const s = await api('/api/status')
     dl.replaceChildren()
     row(dl, 'Hermes', `${s.version}${s.release_date ? ` (${s.release_date})` : ''}`)
-    row(dl, 'Gateway', `${s.gateway_state ?? 'unknown'}${s.gateway_running ? ' (running)' : ''}`)
+    row(dl, 'Gateway', s.gateway_running ? `${s.gateway_state ?? 'running'}${s.gateway_pid ? `, pid ${s.gateway_pid}` : ''}` : (s.gateway_state ?? 'not running'))
     row(dl, 'Active sessions', String(s.active_sessions))
     row(dl, 'Trust mode', s.dashboard?.trust_mode ?? '?')
     if (s.hermes_home) row(dl, 'Home', s.hermes_home)
