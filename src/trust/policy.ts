@@ -118,16 +118,22 @@ function sameOriginDenial (via: string): Deny {
 
 const NON_WEB_HINT = 'Desktop shells (file://, app://, null origins) must send the session token explicitly.'
 
-interface CredentialCheck {
-  readonly verdict: Verdict
-  /** The request offered nothing at all: page bootstrap may still admit it. */
-  readonly nothingOffered: boolean
+/** `?token=` counts on routes that take it and on every WebSocket upgrade (browsers cannot set headers there). */
+function queryTokenUsable (view: RequestView, route: RouteTrust): boolean {
+  return route.queryToken || view.upgrade
 }
 
-/** The credential part of the decision for a protected request. */
-function checkCredential (view: RequestView, route: RouteTrust, settings: TrustSettings): CredentialCheck {
+function explicitToken (view: RequestView, route: RouteTrust): boolean {
   const c = view.credentials
-  const queryUsed = route.queryToken || view.upgrade
+  return c.header === 'valid' || c.bearer === 'valid' || (queryTokenUsable(view, route) && c.query === 'valid')
+}
+
+const ALLOW_TOKEN: Allow = Object.freeze({ allow: true, via: 'token', authenticated: true })
+
+/** The credential part of the decision for a protected request; token_missing means nothing was offered. */
+function checkCredential (view: RequestView, route: RouteTrust, settings: TrustSettings): Verdict {
+  const c = view.credentials
+  const queryUsed = queryTokenUsable(view, route)
   // The internal credential belongs to programs this server spawned; they connect from this host.
   const internalUsable = view.upgrade && view.peerIsLoopback
   const invalid = c.header === 'invalid' ? 'X-Hermes-Session-Token'
@@ -135,60 +141,45 @@ function checkCredential (view: RequestView, route: RouteTrust, settings: TrustS
       : queryUsed && c.query === 'invalid' ? '?token='
         : c.internal === 'invalid' ? '?internal=' : null
   if (invalid !== null) {
-    return {
-      nothingOffered: false,
-      verdict: deny('HD_ERR_TOKEN_INVALID', `${invalid} does not match this server's session token`,
-        'The token changes when the dashboard restarts unless set with HERMES_DASHBOARD_SESSION_TOKEN; reload the page or use the token printed at start-up.'),
-    }
+    return deny('HD_ERR_TOKEN_INVALID', `${invalid} does not match this server's session token`,
+      'The token changes when the dashboard restarts unless set with HERMES_DASHBOARD_SESSION_TOKEN; reload the page or use the token printed at start-up.')
   }
   if (c.internal === 'valid' && !internalUsable) {
-    return { nothingOffered: false, verdict: deny('HD_ERR_TOKEN_INVALID', '?internal= is only accepted on WebSocket upgrades from this host', 'Use the session token.') }
+    return deny('HD_ERR_TOKEN_INVALID', '?internal= is only accepted on WebSocket upgrades from this host', 'Use the session token.')
   }
-  if (c.internal === 'valid') return { nothingOffered: false, verdict: { allow: true, via: 'internal', authenticated: true } }
+  if (c.internal === 'valid') return { allow: true, via: 'internal', authenticated: true }
 
-  const explicit = c.header === 'valid' || c.bearer === 'valid' || (queryUsed && c.query === 'valid')
+  const explicit = explicitToken(view, route)
   const identity = settings.identity
   if (identity !== null && view.peerIsTrustedProxy) {
     // Through the SSO proxy the identity is required, and the binding applies, even with a token.
     if (view.identity === null) {
-      return {
-        nothingOffered: false,
-        verdict: deny('HD_ERR_IDENTITY_MISSING', `the request came from the proxy ${view.peer} without ${identity.userHeader}`,
-          `Make the proxy authenticate this path and set ${identity.userHeader} (Authelia: Remote-User; authentik: X-authentik-username).`),
-      }
+      return deny('HD_ERR_IDENTITY_MISSING', `the request came from the proxy ${view.peer} without ${identity.userHeader}`,
+        `Make the proxy authenticate this path and set ${identity.userHeader} (Authelia: Remote-User; authentik: X-authentik-username).`)
     }
     const bound = boundProfiles(identity, view.identity)
     if (identity.groupProfiles !== null && bound !== '*' && !bound.has(view.profile)) {
-      return {
-        nothingOffered: false,
-        verdict: deny('HD_ERR_PROFILE_FORBIDDEN', `user ${clip(view.identity.user, 64)} may not use profile "${clip(view.profile, 64)}"`,
-          bound.size === 0 ? 'None of the user\'s groups is bound to a profile in --group-profiles.' : `Allowed: ${[...bound].join(', ')}.`),
-      }
+      return deny('HD_ERR_PROFILE_FORBIDDEN', `user ${clip(view.identity.user, 64)} may not use profile "${clip(view.profile, 64)}"`,
+        bound.size === 0 ? 'None of the user\'s groups is bound to a profile in --group-profiles.' : `Allowed: ${[...bound].join(', ')}.`)
     }
-    if (explicit) return { nothingOffered: false, verdict: { allow: true, via: 'token', authenticated: true } }
-    if (view.origin.kind === 'non-web') return { nothingOffered: false, verdict: deny('HD_ERR_ORIGIN_NOT_ALLOWED', `Origin ${clip(view.origin.raw ?? '')} with only a proxy identity`, NON_WEB_HINT) }
-    if (!ambientAllowed(view)) return { nothingOffered: false, verdict: sameOriginDenial('proxy identity') }
-    return { nothingOffered: false, verdict: { allow: true, via: 'identity', authenticated: true } }
+    if (explicit) return ALLOW_TOKEN
+    if (view.origin.kind === 'non-web') return deny('HD_ERR_ORIGIN_NOT_ALLOWED', `Origin ${clip(view.origin.raw ?? '')} with only a proxy identity`, NON_WEB_HINT)
+    if (!ambientAllowed(view)) return sameOriginDenial('proxy identity')
+    return { allow: true, via: 'identity', authenticated: true }
   }
 
-  if (explicit) return { nothingOffered: false, verdict: { allow: true, via: 'token', authenticated: true } }
+  if (explicit) return ALLOW_TOKEN
   if (c.cookie === 'valid') {
-    if (view.origin.kind === 'non-web') return { nothingOffered: false, verdict: deny('HD_ERR_ORIGIN_NOT_ALLOWED', `Origin ${clip(view.origin.raw ?? '')} with only a cookie`, NON_WEB_HINT) }
-    if (!ambientAllowed(view)) return { nothingOffered: false, verdict: sameOriginDenial('cookie') }
-    return { nothingOffered: false, verdict: { allow: true, via: 'cookie', authenticated: true } }
+    if (view.origin.kind === 'non-web') return deny('HD_ERR_ORIGIN_NOT_ALLOWED', `Origin ${clip(view.origin.raw ?? '')} with only a cookie`, NON_WEB_HINT)
+    if (!ambientAllowed(view)) return sameOriginDenial('cookie')
+    return { allow: true, via: 'cookie', authenticated: true }
   }
   if (c.cookie === 'invalid') {
-    return {
-      nothingOffered: false,
-      verdict: deny('HD_ERR_TOKEN_INVALID', 'the session cookie is from an earlier run of the dashboard', 'Reload the page to get a new cookie.'),
-    }
+    return deny('HD_ERR_TOKEN_INVALID', 'the session cookie does not hold this server\'s token', 'Reload the page to get a new cookie.')
   }
   const misplaced = !queryUsed && c.query !== 'absent'
-  return {
-    nothingOffered: true,
-    verdict: deny('HD_ERR_TOKEN_MISSING', misplaced ? '?token= is accepted only on WebSocket upgrades, downloads and the page' : 'no session token offered',
-      'Send X-Hermes-Session-Token: <token> (or Authorization: Bearer <token>; ?token= on WebSockets). The token is printed at start-up and injected into the page.'),
-  }
+  return deny('HD_ERR_TOKEN_MISSING', misplaced ? '?token= is accepted only on WebSocket upgrades, downloads and the page' : 'no session token offered',
+    'Send X-Hermes-Session-Token: <token> (or Authorization: Bearer <token>; ?token= on WebSockets). The token is printed at start-up and injected into the page.')
 }
 
 interface ModeRules {
@@ -212,20 +203,20 @@ function createPolicy (rules: ModeRules, settings: TrustSettings): TrustPolicy {
       if (refused !== null) return refused
       if (route.access === 'public') {
         // Public routes answer anyway; whether the caller is authenticated only decides what they show.
-        const credential = rules.open ? null : checkCredential(view, route, settings).verdict
-        return rules.open || credential?.allow === true ? { allow: true, via: 'none', authenticated: true } : ALLOW_PUBLIC
+        return rules.open || checkCredential(view, route, settings).allow ? { allow: true, via: 'none', authenticated: true } : ALLOW_PUBLIC
       }
       if (rules.open) {
-        if (view.origin.kind === 'non-web' && !(view.credentials.header === 'valid' || view.credentials.bearer === 'valid' || view.credentials.query === 'valid')) {
+        if (view.origin.kind === 'non-web' && !explicitToken(view, route)) {
           return deny('HD_ERR_ORIGIN_NOT_ALLOWED', `Origin ${clip(view.origin.raw ?? '')} without a token`, NON_WEB_HINT)
         }
         return { allow: true, via: 'open', authenticated: true }
       }
-      const checked = checkCredential(view, route, settings)
-      if (!checked.verdict.allow && checked.nothingOffered && route.access === 'page' && rules.pageBootstrap(view, settings) && view.origin.kind !== 'non-web') {
+      const verdict = checkCredential(view, route, settings)
+      // Bootstrap: the modes that hand out the token give the page to an admitted caller offering nothing.
+      if (!verdict.allow && verdict.code === 'HD_ERR_TOKEN_MISSING' && route.access === 'page' && rules.pageBootstrap(view, settings) && view.origin.kind !== 'non-web') {
         return { allow: true, via: 'open', authenticated: true }
       }
-      return checked.verdict
+      return verdict
     },
   }
 }

@@ -125,7 +125,7 @@ const CASES: Case[] = [
   { name: 'loopback: cookie-only upgrade with a same Origin', server: 'loopback', route: QUERY, r: { upgrade: true, url: '/api/events', headers: [['Cookie', COOKIE], ['Origin', SAME]] }, expect: 'allow', via: 'cookie' },
   { name: 'loopback: cookie with a null Origin', server: 'loopback', r: { headers: [['Cookie', COOKIE], ['Origin', 'null']] }, expect: 'HD_ERR_ORIGIN_NOT_ALLOWED' },
   { name: 'loopback: cookie with a file: Origin', server: 'loopback', r: { headers: [['Cookie', COOKIE], ['Origin', 'file://']] }, expect: 'HD_ERR_ORIGIN_NOT_ALLOWED' },
-  { name: 'loopback: cookie of an earlier run', server: 'loopback', r: { headers: [['Cookie', OLD_COOKIE]] }, expect: 'HD_ERR_TOKEN_INVALID', detail: /earlier run/ },
+  { name: 'loopback: our cookie holding another token', server: 'loopback', r: { headers: [['Cookie', OLD_COOKIE]] }, expect: 'HD_ERR_TOKEN_INVALID', detail: /does not hold this server's token/ },
   { name: 'loopback: header token with a cookie POST', server: 'loopback', r: { method: 'POST', headers: [['Cookie', COOKIE], TOK] }, expect: 'allow', via: 'token' },
   { name: 'token: LAN cookie on a same-origin POST', server: 'token', r: { peer: LAN, method: 'POST', host: '192.168.1.10:9119', headers: [['Cookie', COOKIE], ['Origin', 'http://192.168.1.10:9119']] }, expect: 'allow', via: 'cookie' },
 
