@@ -19,7 +19,7 @@ import { eventRoutes } from './routes/events.js'
 import { pageRoutes } from './routes/page.js'
 import { statusRoutes } from './routes/status.js'
 import { trustExplainRoutes } from './routes/trust-explain.js'
-import { generateToken } from './trust/credentials.js'
+import { generateToken, LOG_REDACT } from './trust/credentials.js'
 import { builtInPolicy, type TrustPolicy } from './trust/policy.js'
 import trustPlugin from './trust/plugin.js'
 import { compileTrustSettings, type TrustSettings } from './trust/settings.js'
@@ -144,7 +144,7 @@ const lazyCompilers = {
 /** The Fastify instance options createDashboard uses (the benchmark builds its reference with them). */
 export function fastifyOptions (config: Config): FastifyServerOptions {
   return {
-    logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-hermes-session-token"]'] },
+    logger: { level: config.logLevel, redact: [...LOG_REDACT] },
     // One line per request would drown the lines that matter (refusals, failures).
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: false,

@@ -4,6 +4,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 
 export const SESSION_HEADER = 'x-hermes-session-token'
+/** Request headers that carry credentials: never written to a log. */
+export const LOG_REDACT = Object.freeze(['req.headers.authorization', 'req.headers.cookie', `req.headers["${SESSION_HEADER}"]`])
 /** Longest credential we compare; anything longer is refused unread. */
 export const MAX_CREDENTIAL_LENGTH = 512
 
