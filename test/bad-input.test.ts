@@ -143,7 +143,8 @@ t.test('bad input: clear refusals, the server keeps serving, nothing outside HER
   const execed = new Set<number>()
   const opens: Array<[number, string]> = []
   for (const l of lines) {
-    const m = /^(\d+) (.*)$/.exec(l)
+    // strace pads the pid column: "1496  openat(…" and "14960 openat(…" alike.
+    const m = /^(\d+)\s+(.*)$/.exec(l)
     if (m === null) continue
     const tid = Number(m[1])
     const rest = m[2] as string
