@@ -14,7 +14,7 @@ import { normalizePrefix } from '../trust/prefix.js'
 import { TRUST_MODES, type TrustMode } from '../trust/settings.js'
 import { splitCommand } from './command.js'
 import { OPTIONS, type OptionKey, type RawOptions } from './options.js'
-import { layer, readArgv, readConfigYaml, readEnv, readObject, SourceError } from './sources.js'
+import { attempt, layer, readArgv, readConfigYaml, readEnv, readObject } from './sources.js'
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
@@ -157,15 +157,8 @@ export function loadConfig (sources: ConfigSources = {}): Config {
   const env = sources.env ?? {}
   // Problems of every source and every value are collected and reported together.
   const problems: string[] = []
-  let fromArgv: RawOptions = {}
-  if (sources.argv !== undefined) {
-    try {
-      fromArgv = readArgv(sources.argv).options
-    } catch (err) {
-      if (!(err instanceof SourceError)) throw err
-      problems.push(err.message)
-    }
-  }
+  const argv = sources.argv
+  const fromArgv = argv === undefined ? {} : attempt(problems, () => readArgv(argv).options) ?? {}
   const fromCode = sources.options === undefined ? {} : readObject(sources.options, problems)
   const early = layer(fromArgv, fromCode, readEnv(env, problems))
   const raw = layer(early, readConfigYaml(resolveHome(early.hermesHome?.value, env), problems))

@@ -14,7 +14,8 @@ export class SourceError extends Error {}
 /** Where readers put problems, so that every one is reported at once. */
 export type Problems = string[]
 
-function attempt<T> (problems: Problems, read: () => T): T | undefined {
+/** Runs one reader; a SourceError becomes a problem on the list instead of ending the reading. */
+export function attempt<T> (problems: Problems, read: () => T): T | undefined {
   try {
     return read()
   } catch (err) {

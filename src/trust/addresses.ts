@@ -7,15 +7,15 @@ import { memoize } from './memo.js'
 type Address = ipaddr.IPv4 | ipaddr.IPv6
 type Range = readonly [Address, number]
 
-/**
- * Parses an address the strict way: IPv4 only in four-part decimal (no `127.1`, no octal), IPv6 with an
- * optional zone. IPv4-mapped IPv6 (`::ffff:10.0.0.1`) is folded to IPv4 so one rule covers both spellings.
- */
 // Checked before ipaddr.js sees the text: it accepts hex and octal parts, and for a host name it
 // throws and catches an exception, which costs ten times a parse on the request path.
 const IPV4_RE = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/
 const IPV6_CHARS_RE = /^[0-9a-fA-F:.]+(?:%[\w.-]+)?$/
 
+/**
+ * Parses an address the strict way: IPv4 only in four-part decimal (no `127.1`, no octal), IPv6 with an
+ * optional zone. IPv4-mapped IPv6 (`::ffff:10.0.0.1`) is folded to IPv4 so one rule covers both spellings.
+ */
 export function parseAddress (text: string): Address | null {
   if (text.length === 0 || text.length > 64) return null
   if (text.includes(':')) {
