@@ -1,10 +1,24 @@
 // bench/lib.mjs
-// Small helpers for bench/run.mjs: child servers, a one-shot HTTP GET, /proc RSS, medians, the table.
+// Small helpers for bench/run.mjs and bench/chat.mjs: knobs, child servers, a one-shot HTTP GET,
+// /proc RSS, medians, the table.
 
 import { execFileSync, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import { once } from 'node:events'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** The command line users run (package.json's bin), as built by `npm run build`. */
+export const CLI = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'dist', 'hermes-dashboard.mjs')
+
+/** A numeric knob from the environment (BENCH_*), or its default. */
+export const num = (name, dflt) => {
+  const v = process.env[name]
+  return v === undefined || v === '' ? dflt : Number(v)
+}
+
+export const verdict = (ok) => (ok ? 'PASS' : 'FAIL')
 
 export function median (values) {
   const s = [...values].sort((a, b) => a - b)

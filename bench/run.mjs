@@ -3,10 +3,13 @@
 //   1. the trust hook: req/s of protected routes on the real dashboard vs the same route code on a bare
 //      Fastify (each server in its own process; interleaved rounds; ratio of medians) — budget ≥ 0.90;
 //   2. start-up: spawn of the real command line → first GET /api/status answer — budget ≤ 300 ms;
-//      idle RSS — budget ≤ 80 MiB; next to a bare `node -e` http server measured the same way.
+//      idle RSS — budget ≤ 80 MiB; next to a bare `node -e` http server measured the same way;
+//   3. the WebSockets (bench/chat.mjs): PTY → /api/pty throughput vs node-pty alone — budget ≥ 0.85;
+//      /api/pub → /api/events latency at 100 and 1000 subscribers — budget p99 ≤ 10 ms at 1000.
 // Exits 0 whether budgets pass or fail; non-zero only when something broke.
 // Knobs (environment): BENCH_ROUNDS (7), BENCH_ROUND_S (2), BENCH_WARMUP_S (1), BENCH_STARTS (5),
-// BENCH_IDLE_S (3), BENCH_CPU_PROF=<dir> (write a V8 CPU profile of each server child there).
+// BENCH_IDLE_S (3), BENCH_CPU_PROF=<dir> (write a V8 CPU profile of each server child there);
+// bench/chat.mjs's BENCH_PTY_* and BENCH_LAT_* (see there).
 
 import autocannon from 'autocannon'
 import { spawn } from 'node:child_process'
@@ -16,18 +19,13 @@ import os from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
+import { chatRows, measureChat } from './chat.mjs'
 import { BROWSER_HEADERS, measureHook } from './hook-micro.mjs'
-import { cpuSecondsOf, get, machineCpu, median, rssOf, sleep, startServer, table, waitForLine } from './lib.mjs'
+import { CLI, cpuSecondsOf, get, machineCpu, median, num, rssOf, sleep, startServer, table, verdict, waitForLine } from './lib.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
-const ROOT = resolve(HERE, '..')
-const CLI = join(ROOT, 'dist', 'hermes-dashboard.mjs') // what package.json's bin runs
 const SERVER = join(HERE, 'server.mjs')
 
-const num = (name, dflt) => {
-  const v = process.env[name]
-  return v === undefined || v === '' ? dflt : Number(v)
-}
 const ROUNDS = num('BENCH_ROUNDS', 7)
 const ROUND_S = num('BENCH_ROUND_S', 2)
 const WARMUP_S = num('BENCH_WARMUP_S', 1)
@@ -41,7 +39,6 @@ const START_BUDGET_MS = 300
 const RSS_BUDGET = 80 * 1024 * 1024
 const MiB = 1024 * 1024
 
-const verdict = (ok) => (ok ? 'PASS' : 'FAIL')
 const fmtInt = (n) => Math.round(n).toLocaleString('en-US')
 
 function makeHome () {
@@ -234,6 +231,7 @@ async function main () {
     const micro = { ip: measureHook(token, '127.0.0.1:9119'), name: measureHook(token, 'localhost:9119') }
     const rps = await throughput(home, token)
     const st = await startup(home)
+    const chat = chatRows(await measureChat(token))
 
     const rows = [['figure', 'with dashboard', 'reference', 'ratio', 'budget', 'result']]
     const labels = { status: 'status route req/s (bare: same route)', notfound: 'unknown /api/ path req/s (bare: /api/*)', 'status-localhost': 'status route, Host localhost, req/s' }
@@ -255,6 +253,8 @@ async function main () {
     rows.push(['start-up: spawn → first /api/status (ms)', `${st.dashMs.toFixed(0)} ms`, `${st.bareMs.toFixed(0)} ms`, (st.dashMs / st.bareMs).toFixed(2), `≤ ${START_BUDGET_MS} ms`, verdict(startOk)])
     rows.push([`idle RSS after ${IDLE_S} s (MiB)`, `${(st.dashRssIdle / MiB).toFixed(1)} MiB`, `${(st.bareRssIdle / MiB).toFixed(1)} MiB`, (st.dashRssIdle / st.bareRssIdle).toFixed(2), `≤ ${RSS_BUDGET / MiB} MiB`, verdict(rssOk)])
     rows.push(['RSS at first response (MiB, info)', `${(st.dashRssFirst / MiB).toFixed(1)} MiB`, `${(st.bareRssFirst / MiB).toFixed(1)} MiB`, (st.dashRssFirst / st.bareRssFirst).toFixed(2), '-', '-'])
+    rows.push(...chat.rows)
+    results.push(...chat.results.filter((ok) => ok !== null)) // null: skipped (shown as SKIP)
     rows.push(['inspect+evaluate alone, Host 127.0.0.1 (info)', `${micro.ip.both.toFixed(2)} µs`, '-', '-', '-', '-'])
     rows.push(['inspect+evaluate alone, Host localhost (info)', `${micro.name.both.toFixed(2)} µs`, '-', '-', '-', '-'])
     console.log(table(rows))
@@ -271,6 +271,7 @@ async function main () {
       const pairs = rps[s.key].hook.map((h, i) => h / rps[s.key].bare[i])
       console.log(`rounds, req/s, ${s.key}: dashboard ${rps[s.key].hook.map(fmtInt).join(' ')} | bare ${rps[s.key].bare.map(fmtInt).join(' ')} | median of paired ratios ${median(pairs).toFixed(3)}`)
     }
+    for (const line of chat.notes) console.log(line)
     const failed = results.filter((ok) => !ok).length
     console.log('')
     console.log(`summary: ${results.length - failed}/${results.length} budgets PASS${failed > 0 ? `, ${failed} FAIL` : ''} (benchmark, not a test: exit 0 either way) — ${((performance.now() - started) / 1000).toFixed(0)} s`)

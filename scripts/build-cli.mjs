@@ -14,7 +14,7 @@ await build({
   format: 'esm',
   target: 'node20',
   // Native or optional modules are loaded from node_modules at run time.
-  external: ['better-sqlite3', 'bufferutil', 'utf-8-validate'],
+  external: ['better-sqlite3', 'node-pty', 'bufferutil', 'utf-8-validate'],
   // Bundled CommonJS (fastify, ws) calls require; give the ES module one.
   banner: { js: "import { createRequire as __hdRequire } from 'node:module'; const require = __hdRequire(import.meta.url);" },
   sourcemap: 'linked',

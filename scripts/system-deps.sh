@@ -2,11 +2,15 @@
 # Debian packages the tests use: real proxies (nginx, caddy), strace (which files the server opens),
 # openssl (TLS certificates for the proxy tests), iproute2 (test network namespaces), chromium (the
 # page in a real browser, driven by playwright-core; no browser is downloaded by npm).
+# With --build-tools (before npm ci): the compiler node-gyp needs for the native modules node-pty and
+# better-sqlite3 instead (they are built from source: no prebuilt binary is downloaded).
 # Installs what is missing when it can (root with apt-get); otherwise says what is missing, and the
 # tests that need it fail with "REQUIREMENT MISSING".
 set -u
 missing=""
-for pair in nginx:nginx caddy:caddy strace:strace openssl:openssl ip:iproute2 chromium:chromium; do
+wanted="nginx:nginx caddy:caddy strace:strace openssl:openssl ip:iproute2 chromium:chromium"
+[ "${1:-}" = "--build-tools" ] && wanted="g++:g++ make:make python3:python3"
+for pair in $wanted; do
   cmd=${pair%%:*}
   pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"

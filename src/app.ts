@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { WebSocket } from 'ws'
 import { childEnv, createActionRunner } from './actions/runner.js'
+import { createChatService, type ChatService } from './chat/service.js'
 import { allowedHostNames, loadConfig, type Config, type ConfigSources } from './config/load.js'
 import type { OptionKey } from './config/options.js'
 import { DashboardError, ERRORS } from './errors.js'
@@ -16,6 +17,8 @@ import { createEventHub, type EventHub } from './events/hub.js'
 import { probeHermesVersion } from './hermes/version.js'
 import { actionRoutes } from './routes/actions.js'
 import { eventRoutes } from './routes/events.js'
+import { gatewayRoutes } from './routes/gateway.js'
+import { ptyRoutes } from './routes/pty.js'
 import { pageRoutes } from './routes/page.js'
 import { statusRoutes } from './routes/status.js'
 import { trustExplainRoutes } from './routes/trust-explain.js'
@@ -49,6 +52,7 @@ export interface DashboardParts {
   readonly settings: TrustSettings
   readonly policy: TrustPolicy
   readonly hub: EventHub
+  readonly chat: ChatService
 }
 
 declare module 'fastify' {
@@ -60,6 +64,8 @@ declare module 'fastify' {
 export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async (fastify, opts) => {
   const config = opts.config
   const env = opts.env ?? process.env
+  // Handed only to programs this server starts (the chat's event publisher), never to a page.
+  const internalCredential = generateToken()
   const settings = compileTrustSettings({
     mode: config.trust,
     trustedProxies: config.trustedProxies,
@@ -68,19 +74,38 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
     publicBasePath: config.publicBasePath,
     mountPrefix: fastify.prefix,
     token: config.token,
-    internalCredential: generateToken(),
+    internalCredential,
     identity: config.authHeader === null
       ? null
       : { userHeader: config.authHeader, groupsHeader: config.groupsHeader, separators: config.groupsSeparator, groupProfiles: config.groupProfiles },
   })
   const policy = opts.policy ?? builtInPolicy(settings)
   const hub = createEventHub({ maxBufferedBytes: MAX_SUBSCRIBER_BUFFER, onDrop: (channel) => fastify.log.warn({ event: 'events.slow_subscriber', channel }, 'dropped a slow /api/events subscriber') })
-  const parts: DashboardParts = { config, settings, policy, hub }
+  const chat = createChatService({
+    command: config.chatCommand,
+    hermesHome: config.hermesHome,
+    env,
+    internalCredential,
+    mountPrefix: settings.mountPrefix,
+    listening: () => {
+      const address = fastify.server.address()
+      return address === null || typeof address === 'string' ? null : { address: address.address, port: address.port }
+    },
+    onEnd: (_key, why) => fastify.log.debug({ event: 'chat.ended', why }, 'kept-alive chat ended'),
+    events: hub,
+  })
+  const parts: DashboardParts = { config, settings, policy, hub, chat }
   fastify.decorate('hermes', parts)
   opts.expose?.(parts)
 
   // Order matters: the trust hook must be in place before any route, WebSocket or not.
   await fastify.register(trustPlugin, { settings, policy, token: config.token })
+  // Before @fastify/websocket's own preClose (which closes without a code): every socket, chat,
+  // gateway and events alike, is told why it is closing.
+  fastify.addHook('preClose', function (done) {
+    for (const client of this.websocketServer?.clients ?? []) client.close(1001, 'server_shutdown')
+    done()
+  })
   if (!fastify.hasDecorator('websocketServer')) {
     await fastify.register(fastifyWebsocket, {
       options: { maxPayload: MAX_WS_PAYLOAD },
@@ -109,13 +134,16 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
   const version = probeHermesVersion(config.hermesCommand, childEnv(env, { HERMES_HOME: config.hermesHome }))
   fastify.addHook('onClose', async () => {
     version.stop()
-    hub.closeAll(1001, 'server_shutdown')
+    // Every PTY goes with the server: no chat may outlive it as an orphan.
+    await chat.close()
   })
 
   const runner = createActionRunner({ hermesHome: config.hermesHome, command: config.hermesCommand, env })
   await fastify.register(statusRoutes, { hermesHome: config.hermesHome, version, dashboard: { name: 'hermes-dashboard', version: VERSION, trust_mode: policy.mode } })
   await fastify.register(actionRoutes, { runner, hermesHome: config.hermesHome })
   await fastify.register(eventRoutes, { hub })
+  await fastify.register(ptyRoutes, { chat })
+  await fastify.register(gatewayRoutes, { command: config.gatewayCommand, hermesHome: config.hermesHome, env, maxLine: MAX_WS_PAYLOAD })
   await fastify.register(trustExplainRoutes, { policy, settings })
   await fastify.register(pageRoutes, { webRoot: config.webDist ?? BUILT_IN_WEB })
 }

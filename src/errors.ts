@@ -101,6 +101,32 @@ export const ERRORS = {
     meaning: 'The Hermes command for an action could not be started.',
   },
 
+  // ── chat (/api/pty) and gateway (/api/ws) ──
+  HD_ERR_CHAT_UNAVAILABLE: {
+    reason: 'chat_unavailable', status: 503, close: 1011,
+    meaning: 'The chat could not start (command not found, profile missing, bad query); the reason is printed in the terminal first.',
+  },
+  HD_ERR_CHAT_REGISTRY_FULL: {
+    reason: 'chat_registry_full', status: 503, close: 1011,
+    meaning: 'All 16 kept-alive chats are attached to a browser tab, so none could be ended to make room.',
+  },
+  HD_ERR_CHAT_SUPERSEDED: {
+    reason: 'superseded', status: 409, close: 4409,
+    meaning: 'Another tab attached to the same kept-alive chat; the last tab to attach shows it.',
+  },
+  HD_ERR_CHAT_EXITED: {
+    reason: 'process_exited', status: 410, close: 4410,
+    meaning: 'The kept-alive chat program exited; start a new session.',
+  },
+  HD_ERR_GATEWAY_UNAVAILABLE: {
+    reason: 'gateway_unavailable', status: 503, close: 1011,
+    meaning: 'The gateway command for /api/ws could not be started.',
+  },
+  HD_ERR_GATEWAY_EXITED: {
+    reason: 'gateway_exited', status: 502, close: 1011,
+    meaning: 'The gateway process behind /api/ws exited (or wrote a line longer than 16 MiB and was stopped).',
+  },
+
   // ── WebSocket frames ──
   HD_ERR_FRAME_TOO_LARGE: {
     reason: 'frame_too_large', status: 413, close: 1009,

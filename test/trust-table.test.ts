@@ -2,17 +2,21 @@
 // The table of trust cases, each run against real listening servers from real peers: this host, and
 // hosts of a test network namespace (a proxy and a LAN client, over IPv4 and IPv6). Every case is
 // offered twice, the way a browser would: as a REST call to a protected route (token in the
-// X-Hermes-Session-Token header) and as a WebSocket to /api/events (token as ?token=). The test
-// asserts the expected outcome on both and that both transports agree: same reason code, and allow
-// together (an allowed socket must receive what is published on its channel).
+// X-Hermes-Session-Token header) and as WebSockets to /api/events, /api/pty and /api/ws (token as
+// ?token=). The test asserts the expected outcome on each and that they all agree: same reason code,
+// and allow together (an allowed socket must show it works: /api/events receives what is published
+// on its channel, /api/pty the chat's first output, /api/ws the gateway's gateway.ready).
 
+import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { ERRORS } from '../src/errors.js'
 import { cookieNameFor } from '../src/trust/credentials.js'
 import { createFixtureHome } from './helpers/home.js'
-import { json, localPeer, type Headers, type Peer } from './helpers/peer.js'
+import { json, localPeer, type Headers, type Peer, type WsEvent } from './helpers/peer.js'
+import type { TT } from './helpers/proxy-checks.js'
 import { requireTestNet } from './helpers/requirements.js'
-import { startServer, TEST_TOKEN, type Running } from './helpers/server.js'
+import { eventually, processesWith } from './helpers/pty-client.js'
+import { chatFixture, gatewayFixture, startServer, TEST_TOKEN, type Running } from './helpers/server.js'
 
 const REASONS = new Map<string, { status: number, close: number }>(Object.values(ERRORS).map((e) => [e.reason, e]))
 const COOKIE = `${cookieNameFor(TEST_TOKEN)}=${TEST_TOKEN}`
@@ -117,7 +121,8 @@ t.test('trust table: REST and WebSocket get the same verdict', async (t) => {
   const home = createFixtureHome({ profiles: ['alice', 'bob'] })
   t.teardown(home.remove)
 
-  const base = { hermesHome: home.dir, host: '::', allowedHosts: 'dash.example.test' }
+  const marker = randomUUID()
+  const base = { hermesHome: home.dir, host: '::', allowedHosts: 'dash.example.test', chatCommand: chatFixture(marker), gatewayCommand: gatewayFixture(marker) }
   const servers: Record<ServerKey, Running> = {
     loopback: await startServer(t, { ...base, trust: 'loopback' }),
     loopbackProxy: await startServer(t, { ...base, trust: 'loopback', trustedProxies: 'loopback' }),
@@ -175,7 +180,7 @@ t.test('trust table: REST and WebSocket get the same verdict', async (t) => {
       // an allowed one must receive what is published on its channel, a refused one gets the close.
       const first = await sock.opened()
       let wsOutcome: string | undefined
-      let ended = first
+      let ended: WsEvent = first
       if (first.event === 'open') {
         const pub = publisher.ws({ url: `ws://127.0.0.1:${server.port}/api/pub?channel=${channel}&token=${TEST_TOKEN}` })
         t.equal((await pub.opened()).event, 'open', 'publisher connected')
@@ -186,17 +191,36 @@ t.test('trust table: REST and WebSocket get the same verdict', async (t) => {
         sock.close()
         if (ended.event === 'message') wsOutcome = ended.data === payload ? 'allow' : `wrong message ${String(ended.data)}`
       }
-      if (ended.event === 'close') {
-        wsOutcome = ended.reason
-        t.equal(ended.code, REASONS.get(ended.reason)?.close, `close code matches ${ended.reason}`)
-      } else if (ended.event === 'unexpected-response') {
-        wsOutcome = `http ${ended.status}`
-      }
-      wsOutcome ??= `unexpected ${JSON.stringify(ended)}`
+      wsOutcome = closeOutcome(t, ended) ?? wsOutcome ?? `unexpected ${JSON.stringify(ended)}`
+
+      // The chat and the gateway, the way the front end opens them: allowed means the program's
+      // first output arrived (the chat's prompt is binary; the gateway's first line is gateway.ready).
+      const pty = peer.ws({ url: `ws://${address}/api/pty?channel=${channel}${tokenParam}${profile}`, headers: ws })
+      const ptyFirst = await pty.message()
+      pty.close()
+      const ptyOutcome = ptyFirst.event === 'message' ? (ptyFirst.data === null ? 'allow' : `text ${ptyFirst.data}`) : closeOutcome(t, ptyFirst) ?? `unexpected ${JSON.stringify(ptyFirst)}`
+      const gw = peer.ws({ url: `ws://${address}/api/ws?x=1${tokenParam}${profile}`, headers: ws })
+      const gwFirst = await gw.message()
+      gw.close()
+      const gwOutcome = gwFirst.event === 'message' ? (String(gwFirst.data).includes('"gateway.ready"') ? 'allow' : `message ${String(gwFirst.data)}`) : closeOutcome(t, gwFirst) ?? `unexpected ${JSON.stringify(gwFirst)}`
 
       t.equal(restOutcome, c.expect, 'REST outcome')
-      t.equal(wsOutcome, c.expect, 'WebSocket outcome')
-      t.equal(wsOutcome, restOutcome, 'REST and WebSocket agree')
+      t.equal(wsOutcome, c.expect, '/api/events outcome')
+      t.equal(ptyOutcome, c.expect, '/api/pty outcome')
+      t.equal(gwOutcome, c.expect, '/api/ws outcome')
+      t.ok(wsOutcome === restOutcome && ptyOutcome === restOutcome && gwOutcome === restOutcome, 'REST and the three WebSockets agree')
     })
   }
+  // Every chat and gateway started by an allowed case ends with its socket.
+  t.ok(await eventually(() => processesWith(marker).length === 0, 10_000), 'no chat or gateway process left')
 })
+
+/** The reason of a refusal close (checking its code matches the reason), or null for other events. */
+function closeOutcome (t: TT, e: WsEvent): string | null {
+  if (e.event === 'close') {
+    t.equal(e.code, REASONS.get(e.reason)?.close, `close code matches ${e.reason}`)
+    return e.reason
+  }
+  if (e.event === 'unexpected-response') return `http ${e.status}`
+  return null
+}

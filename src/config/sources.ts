@@ -35,6 +35,24 @@ function listOf (text: string): string[] {
   return text.split(',').map((s) => s.trim()).filter((s) => s !== '')
 }
 
+/**
+ * `--flag value` → `--flag=value` for options that take a value, as getopt does: the next word is the
+ * value even when it starts with a dash (a generated token may), which parseArgs would refuse.
+ */
+export function joinOptionValues (argv: readonly string[], takesValue: ReadonlySet<string>): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string
+    if (arg === '--') {
+      out.push(...argv.slice(i))
+      break
+    }
+    if (arg.startsWith('--') && takesValue.has(arg.slice(2)) && i + 1 < argv.length) out.push(`${arg}=${argv[++i] as string}`)
+    else out.push(arg)
+  }
+  return out
+}
+
 export function readArgv (argv: readonly string[]): ArgvResult {
   const spec: Record<string, { type: 'string' | 'boolean', multiple?: boolean }> = { help: { type: 'boolean' }, version: { type: 'boolean' } }
   for (const key of OPTION_KEYS) {
@@ -43,7 +61,8 @@ export function readArgv (argv: readonly string[]): ArgvResult {
   }
   let parsed: ReturnType<typeof parseArgs>
   try {
-    parsed = parseArgs({ args: [...argv], options: spec, strict: true, allowPositionals: false })
+    const takesValue = new Set(Object.keys(spec).filter((flag) => spec[flag]?.type === 'string'))
+    parsed = parseArgs({ args: joinOptionValues(argv, takesValue), options: spec, strict: true, allowPositionals: false })
   } catch (err) {
     throw new SourceError(`command line: ${(err as Error).message}`)
   }

@@ -22,19 +22,54 @@ SELECT COUNT(*) AS n FROM (
 // Loaded on first use: a home without state.db never pays for the native module.
 let driver: Promise<typeof Database> | undefined
 
+async function openStateDb (home: string): Promise<Database.Database | null> {
+  const path = join(home, 'state.db')
+  if (!existsSync(path)) return null
+  driver ??= import('better-sqlite3').then((m) => m.default)
+  const Driver = await driver
+  return new Driver(path, { readonly: true, fileMustExist: true, timeout: 750 })
+}
+
 /** Active sessions in the home's state.db; 0 when there is no database or it cannot be read. */
 export async function countActiveSessions (home: string, nowSeconds = Date.now() / 1000): Promise<number> {
-  const path = join(home, 'state.db')
-  if (!existsSync(path)) return 0
-  let db: Database.Database | undefined
+  let db: Database.Database | null = null
   try {
-    driver ??= import('better-sqlite3').then((m) => m.default)
-    const Driver = await driver
-    db = new Driver(path, { readonly: true, fileMustExist: true, timeout: 750 })
+    db = await openStateDb(home)
+    if (db === null) return 0
     const row = db.prepare(ACTIVE_SQL).get(nowSeconds - ACTIVE_WINDOW_SECONDS) as { n: number } | undefined
     return row?.n ?? 0
   } catch {
     return 0
+  } finally {
+    db?.close()
+  }
+}
+
+/** How far a chain of continued sessions is followed; a longer one (or a cycle) stops there. */
+const MAX_DESCENT = 256
+
+/**
+ * The newest session continuing `id` (a compressed or branched conversation gets a child session):
+ * follows parent_session_id downwards, newest child first, as Hermes does before resuming. Returns
+ * `id` itself when it has no children, or when state.db cannot be read.
+ */
+export async function latestDescendant (home: string, id: string): Promise<string> {
+  let db: Database.Database | null = null
+  try {
+    db = await openStateDb(home)
+    if (db === null) return id
+    const child = db.prepare('SELECT id FROM sessions WHERE parent_session_id = ? ORDER BY started_at DESC LIMIT 1')
+    const seen = new Set([id])
+    let current = id
+    for (let i = 0; i < MAX_DESCENT; i++) {
+      const row = child.get(current) as { id: string } | undefined
+      if (row === undefined || seen.has(row.id)) break
+      seen.add(row.id)
+      current = row.id
+    }
+    return current
+  } catch {
+    return id
   } finally {
     db?.close()
   }

@@ -1,12 +1,12 @@
 // src/routes/actions.ts
 // The action starters (update, gateway restart/start/stop) and the status poller the update modal uses.
 
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { readLogTail } from '../actions/tail.js'
 import { findAction } from '../actions/table.js'
 import type { ActionRunner } from '../actions/runner.js'
 import { DashboardError } from '../errors.js'
-import { resolveProfile } from '../hermes/profiles.js'
+import { requestedProfile, resolveProfile } from '../hermes/profiles.js'
 
 export const DEFAULT_LINES = 200
 export const MAX_LINES = 2000
@@ -31,9 +31,8 @@ export async function actionRoutes (fastify: FastifyInstance, opts: Opts): Promi
   function starter (name: string) {
     const spec = findAction(name)
     if (spec === undefined) throw new Error(`no action ${name}`)
-    return async (request: { query: unknown }) => {
-      const profileArg = (request.query as Record<string, unknown>).profile
-      const profile = resolveProfile(hermesHome, typeof profileArg === 'string' ? profileArg : undefined)
+    return async (request: FastifyRequest) => {
+      const profile = resolveProfile(hermesHome, requestedProfile(request.trust.view))
       const profileArgs = spec.profiled && !profile.isDefault ? ['-p', profile.name] : []
       return await runner.start(spec, profileArgs)
     }

@@ -25,6 +25,8 @@ export interface RawRequest {
   readonly upgrade: boolean
   /** The connection itself is TLS. */
   readonly encrypted: boolean
+  /** socket.localAddress: a peer with the same address is this host reaching one of its own addresses. */
+  readonly local?: string
 }
 
 /** How one kind of credential fared: not offered, offered and matching, offered and not matching. */
@@ -92,6 +94,8 @@ export interface RequestView {
   /** Raw socket peer, IPv4-mapped IPv6 folded to IPv4. */
   readonly peer: string
   readonly peerIsLoopback: boolean
+  /** Loopback, or this host connecting to its own non-loopback address (a program the server started). */
+  readonly peerIsThisHost: boolean
   readonly peerIsTrustedProxy: boolean
   readonly forwarded: ForwardedView
   /** The resolved client address (the peer unless a trusted proxy forwarded one). */
@@ -279,6 +283,10 @@ export function inspect (req: RawRequest, settings: TrustSettings): RequestView 
   }
 
   const profileParam = query?.get('profile') ?? ''
+  // The policy binds users to profiles by this value; a second one could be what a route acts on.
+  if (query !== null && query.getAll('profile').length > 1) {
+    problems.push({ code: 'HD_ERR_QUERY_INVALID', detail: '?profile= was given more than once', hint: 'Name one profile.' })
+  }
   const profileGiven = profileParam !== '' && profileParam !== 'current' && profileParam !== 'default'
 
   return {
@@ -287,6 +295,7 @@ export function inspect (req: RawRequest, settings: TrustSettings): RequestView 
     upgrade: req.upgrade,
     peer,
     peerIsLoopback,
+    peerIsThisHost: peerIsLoopback || (req.local !== undefined && peer !== '' && settings.proxies.peer(req.local).address === peer),
     peerIsTrustedProxy,
     forwarded: { family: settings.forwarded, sent: present, read: peerIsTrustedProxy && present.length > 0, ignored, used, hops, chosen, prefix: prefixRaw },
     client,

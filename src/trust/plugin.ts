@@ -82,6 +82,7 @@ async function trustPlugin (fastify: FastifyInstance, opts: TrustPluginOptions):
       rawHeaders: raw.rawHeaders,
       upgrade: (raw as { upgrade?: boolean }).upgrade === true,
       encrypted: (raw.socket as TLSSocket).encrypted === true,
+      local: raw.socket.localAddress ?? '',
     }, settings)
     const verdict = policy.evaluate(view, route)
     const allowedPage = verdict.allow && route.access === 'page'

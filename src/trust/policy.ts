@@ -91,11 +91,11 @@ function clip (text: string, max = 120): string {
 
 /** Who may connect at all, by mode, decided on the raw socket peer (never on a forwarded address). */
 function admit (mode: TrustMode, view: RequestView): Deny | null {
-  if (mode === 'loopback' && !view.peerIsLoopback) {
+  if (mode === 'loopback' && !view.peerIsThisHost) {
     return deny('HD_ERR_PEER_NOT_ALLOWED', `connection from ${view.peer}, not from this host`,
       'Loopback mode admits only this host (a browser here, or a proxy here). For a proxy on another host use --trust proxy --trusted-proxies <its address>; for direct LAN access use --trust token.')
   }
-  if (mode === 'proxy' && !view.peerIsLoopback && !view.peerIsTrustedProxy) {
+  if (mode === 'proxy' && !view.peerIsThisHost && !view.peerIsTrustedProxy) {
     return deny('HD_ERR_PEER_NOT_ALLOWED', `connection from ${view.peer}, which is not a trusted proxy`,
       `Proxy mode admits only --trusted-proxies and this host; if ${view.peer} is your proxy, add it to --trusted-proxies.`)
   }
@@ -135,7 +135,7 @@ function checkCredential (view: RequestView, route: RouteTrust, settings: TrustS
   const c = view.credentials
   const queryUsed = queryTokenUsable(view, route)
   // The internal credential belongs to programs this server spawned; they connect from this host.
-  const internalUsable = view.upgrade && view.peerIsLoopback
+  const internalUsable = view.upgrade && view.peerIsThisHost
   const invalid = c.header === 'invalid' ? 'X-Hermes-Session-Token'
     : c.bearer === 'invalid' ? 'Authorization: Bearer'
       : queryUsed && c.query === 'invalid' ? '?token='

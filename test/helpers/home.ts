@@ -15,6 +15,8 @@ export interface HomeOptions {
   /** Write gateway.pid for this (live) pid, and gateway_state.json. */
   readonly gateway?: { readonly pid: number, readonly state: string, readonly activeAgents?: number }
   readonly profiles?: readonly string[]
+  /** More sessions, e.g. a continued conversation: each child names its parent. */
+  readonly lineage?: readonly { readonly id: string, readonly parent?: string, readonly startedAgo: number }[]
 }
 
 export interface FixtureHome {
@@ -27,7 +29,7 @@ export function createFixtureHome (opts: HomeOptions = {}): FixtureHome {
   mkdirSync(join(dir, 'logs'))
   writeFileSync(join(dir, 'config.yaml'), opts.configYaml ?? '_config_version: 17\nmodel: test-model\n')
   for (const p of opts.profiles ?? []) mkdirSync(join(dir, 'profiles', p), { recursive: true })
-  if (opts.sessions !== undefined) writeStateDb(join(dir, 'state.db'), opts.sessions)
+  if (opts.sessions !== undefined || opts.lineage !== undefined) writeStateDb(join(dir, 'state.db'), opts.sessions ?? { active: 0, ended: 0, stale: 0 }, opts.lineage ?? [])
   if (opts.gateway !== undefined) {
     writeFileSync(join(dir, 'gateway.pid'), JSON.stringify({ pid: opts.gateway.pid, kind: 'hermes-gateway', argv: ['hermes', 'gateway', 'run'], start_time: null }))
     writeFileSync(join(dir, 'gateway_state.json'), JSON.stringify({
@@ -40,7 +42,7 @@ export function createFixtureHome (opts: HomeOptions = {}): FixtureHome {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
-function writeStateDb (path: string, s: { active: number, ended: number, stale: number }): void {
+function writeStateDb (path: string, s: { active: number, ended: number, stale: number }, lineage: NonNullable<HomeOptions['lineage']>): void {
   const db = new Database(path)
   db.pragma('journal_mode = WAL')
   db.exec(readFileSync(join(FIXTURES, 'state-schema-v11.sql'), 'utf8'))
@@ -58,5 +60,7 @@ function writeStateDb (path: string, s: { active: number, ended: number, stale: 
   make(s.active, 3600, 30, false)
   make(s.ended, 3600, 30, true)
   make(s.stale, 7200, 3000, false)
+  const addChild = db.prepare('INSERT INTO sessions (id, source, model, parent_session_id, started_at, title) VALUES (?, ?, ?, ?, ?, ?)')
+  for (const l of lineage) addChild.run(l.id, 'tui', 'test-model', l.parent ?? null, now - l.startedAgo, `Session ${l.id}`)
   db.close()
 }

@@ -34,6 +34,8 @@ export interface Req {
   readonly headers?: ReadonlyArray<readonly [string, string]>
   readonly upgrade?: boolean
   readonly encrypted?: boolean
+  /** The server's own address on the connection (socket.localAddress). */
+  readonly local?: string
   /** The first Host line (default 127.0.0.1:9119); null sends none. */
   readonly host?: string | null
 }
@@ -58,5 +60,6 @@ export function rawRequest (r: Req = {}): RawRequest {
     rawHeaders,
     upgrade: r.upgrade ?? false,
     encrypted: r.encrypted ?? false,
+    ...(r.local === undefined ? {} : { local: r.local }),
   }
 }

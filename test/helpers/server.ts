@@ -82,3 +82,13 @@ export function runCli (args: readonly string[], env: Record<string, string | un
     child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }) })
   })
 }
+
+/** The fixture chat program (test/fixtures/chat.mjs) as a --chat-command; `marker` tags its processes. */
+export function chatFixture (marker: string): string {
+  return `${process.execPath} ${FIXTURES}/chat.mjs --marker=${marker}`
+}
+
+/** The fixture JSON-RPC gateway (test/fixtures/gateway.mjs) as a --gateway-command. */
+export function gatewayFixture (marker: string): string {
+  return `${process.execPath} ${FIXTURES}/gateway.mjs --marker=${marker}`
+}

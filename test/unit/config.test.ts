@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { ConfigError, loadConfig, type Config } from '../../src/config/load.js'
+import { joinOptionValues } from '../../src/config/sources.js'
 
 const TOKEN = 'Cf9-secret-token-Vx42kPq7Rt'
 
@@ -291,4 +292,15 @@ t.test('value conversions', async (t) => {
   t.equal(h.load(['--groups-separator', ';']).groupsSeparator, ';')
   t.equal(h.load(['--no-open']).open, false)
   t.equal(h.load(['--web-dist', 'relative/dist']).webDist?.endsWith('/relative/dist'), true, '--web-dist resolved')
+})
+
+t.test('an option value may start with a dash (generated tokens do)', async (t) => {
+  const h = home(t)
+  const token = '-Xk3_dash-first-token-0123456789'
+  t.equal(h.load(['--token', token]).token, token, '--token -X… takes the next word as its value')
+  t.equal(h.load([`--token=${token}`]).token, token, '--token=-X… too')
+  t.equal(h.load(['--chat-command', '-weird-program --flag']).chatCommand[0], '-weird-program', 'any value-taking option')
+  t.equal(h.load(['--insecure', '--trust', 'insecure']).trust, 'insecure', 'booleans take no value')
+  t.match(h.fail(['--port']).message, /--port/, 'a value-taking option at the end is still an error')
+  t.same(joinOptionValues(['--a', '-1', '--', '--a', 'x'], new Set(['a'])), ['--a=-1', '--', '--a', 'x'], 'nothing after --')
 })

@@ -1,10 +1,10 @@
 // test/unit/hub.test.ts
 // The event hub: order, channel isolation, removal of empty channels, slow subscribers dropped with
-// 1013 subscriber_too_slow, closeAll, and the channel name check.
+// 1013 subscriber_too_slow, and the channel name check.
 
 import t from 'tap'
 import { ERRORS } from '../../src/errors.js'
-import { createEventHub, isChannel, type Sink } from '../../src/events/hub.js'
+import { createEventHub, isChannel, isSessionInfo, type Sink } from '../../src/events/hub.js'
 
 interface FakeSink extends Sink {
   bufferedAmount: number
@@ -148,17 +148,6 @@ t.test('sinks that are not open are skipped', async (t) => {
   }
 })
 
-t.test('closeAll', async (t) => {
-  const hub = createEventHub({ maxBufferedBytes: 100 })
-  const sinks = [sink(), sink(), sink()]
-  hub.subscribe('a', sinks[0] as FakeSink)
-  hub.subscribe('b', sinks[1] as FakeSink)
-  hub.subscribe('b', sinks[2] as FakeSink)
-  hub.closeAll(1001, 'server_shutdown')
-  for (const s of sinks) t.strictSame(s.closes, [{ code: 1001, reason: 'server_shutdown' }], 'each closed once')
-  t.doesNotThrow(() => createEventHub({ maxBufferedBytes: 1 }).closeAll(1001, 'x'), 'on an empty hub')
-})
-
 t.test('isChannel', async (t) => {
   const cases: ReadonlyArray<readonly [unknown, boolean]> = [
     ['chan', true],
@@ -178,4 +167,47 @@ t.test('isChannel', async (t) => {
     [['chan'], false],
   ]
   for (const [value, want] of cases) t.equal(isChannel(value), want, `isChannel(${JSON.stringify(value)?.slice(0, 20)})`)
+})
+
+t.test('the last session.info is kept for late subscribers; other events are not', async (t) => {
+  const hub = createEventHub({ maxBufferedBytes: 1 << 20 })
+  const info = Buffer.from(JSON.stringify({ jsonrpc: '2.0', method: 'event', params: { type: 'session.info', payload: { title: 'T1' } } }))
+  const info2 = Buffer.from(JSON.stringify({ jsonrpc: '2.0', method: 'event', params: { type: 'session.info', payload: { title: 'T2' } } }))
+  const delta = Buffer.from(JSON.stringify({ jsonrpc: '2.0', method: 'event', params: { type: 'message.delta', payload: { text: '"session.info"' } } }))
+  t.equal(hub.publish('c', info), 0, 'nobody subscribed yet')
+  hub.publish('c', delta)
+  const late = sink()
+  hub.subscribe('c', late as FakeSink)
+  t.same(late.sent.map(String), [String(info)], 'a late subscriber gets the last session.info only')
+  hub.publish('c', info2)
+  const later = sink()
+  hub.subscribe('c', later as FakeSink)
+  t.same(later.sent.map(String), [String(info2)], 'the newest one')
+  hub.forget('c')
+  const after = sink()
+  hub.subscribe('c', after as FakeSink)
+  t.same(after.sent, [], 'forgotten')
+  t.notOk(isSessionInfo(Buffer.from('{"method":"event","params":{"type":"session.info"')), 'not JSON: not kept')
+  t.notOk(isSessionInfo(delta), 'a delta mentioning session.info is not one')
+})
+
+t.test('follow: a channel\'s events also go to another, with its last session.info', async (t) => {
+  const hub = createEventHub({ maxBufferedBytes: 1 << 20 })
+  const info = Buffer.from(JSON.stringify({ jsonrpc: '2.0', method: 'event', params: { type: 'session.info', payload: { title: 'T' } } }))
+  const old = sink()
+  hub.subscribe('old', old as FakeSink)
+  hub.publish('old', info)
+  const reloaded = sink()
+  hub.subscribe('new', reloaded as FakeSink)
+  hub.follow('old', 'new')
+  t.same(reloaded.sent.map(String), [String(info)], 'following hands over the title at once')
+  hub.publish('old', Buffer.from('x'))
+  t.same(reloaded.sent.map(String), [String(info), 'x'], 'and what is published after')
+  t.same(old.sent.map(String), [String(info), 'x'], 'the old channel still gets it too')
+  hub.follow('old', 'newer')
+  hub.publish('old', Buffer.from('y'))
+  t.same(reloaded.sent.map(String), [String(info), 'x'], 'a newer follow replaces the older one')
+  hub.forget('old')
+  hub.publish('old', Buffer.from('z'))
+  t.same(reloaded.sent.map(String), [String(info), 'x'], 'forgotten: no longer followed')
 })

@@ -111,6 +111,9 @@ const CASES: Case[] = [
   { name: 'loopback: the session token is not the internal credential', server: 'loopback', route: QUERY, r: { upgrade: true, url: `/api/pty?internal=${TOKEN}` }, expect: 'HD_ERR_TOKEN_INVALID' },
   { name: 'token: ?internal= on an upgrade from the LAN', server: 'token', route: QUERY, r: { peer: LAN, upgrade: true, url: `/api/pty?internal=${INTERNAL}` }, expect: 'HD_ERR_TOKEN_INVALID' },
   { name: 'proxy: ?internal= on an upgrade through the proxy', server: 'proxy', route: QUERY, r: { peer: PROXY, upgrade: true, url: `/api/pty?internal=${INTERNAL}`, headers: [['X-Forwarded-For', '127.0.0.1']] }, expect: 'HD_ERR_TOKEN_INVALID' },
+  { name: 'token: ?internal= from this host reaching its own LAN address (a non-loopback bind)', server: 'token', route: QUERY, r: { peer: LAN, local: LAN, upgrade: true, url: `/api/pty?internal=${INTERNAL}` }, expect: 'allow', via: 'internal' },
+  { name: 'proxy: this host on its own LAN address is admitted like loopback', server: 'proxy', route: QUERY, r: { peer: `::ffff:${LAN}`, local: LAN, upgrade: true, url: `/api/pub?internal=${INTERNAL}` }, expect: 'allow', via: 'internal' },
+  { name: 'proxy: a LAN peer whose address is not the server\'s own is not this host', server: 'proxy', route: QUERY, r: { peer: LAN, local: '10.9.9.9', upgrade: true, url: `/api/pty?internal=${INTERNAL}` }, expect: 'HD_ERR_PEER_NOT_ALLOWED' },
   { name: 'insecure: ?internal= is not needed, open anyway', server: 'insecure', route: QUERY, r: { peer: LAN, upgrade: true, url: '/api/pty' }, expect: 'allow', via: 'open' },
 
   // cookies: ambient, so writes and upgrades need same-origin evidence

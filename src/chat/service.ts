@@ -1,0 +1,145 @@
+// src/chat/service.ts
+// Starting chats: reads the /api/pty query into a launch (profile, resume target, environment),
+// spawns the chat command in a PTY with node-pty, and owns every PTY the server runs: the
+// kept-alive registry and the one-per-socket (legacy) sessions. close() ends them all.
+
+import type { IPty } from 'node-pty'
+import { childEnv } from '../actions/runner.js'
+import { DashboardError } from '../errors.js'
+import { resolveProfile } from '../hermes/profiles.js'
+import { latestDescendant } from '../hermes/sessions.js'
+import type { EventHub } from '../events/hub.js'
+import { findProgram } from '../processes/group.js'
+import { createActiveSessions } from './active-session.js'
+import { chatEnv, readChatQuery, sidecarUrl, type ListenAddress } from './launch.js'
+import { createChatRegistry, registryKey, type ChatRegistry } from './registry.js'
+import { createChatSession, type ChatSession, type PtyLike } from './session.js'
+
+export const CHAT_LIMITS = Object.freeze({
+  maxSessions: 16,
+  ringBytes: 1024 * 1024,
+  idleMs: 30 * 60 * 1000,
+  sweepMs: 60 * 1000,
+  /** Pause the PTY when a socket has this much queued; resume at lowWater. */
+  highWater: 1024 * 1024,
+  lowWater: 256 * 1024,
+  cols: 80,
+  rows: 24,
+})
+
+export interface ChatServiceOptions {
+  readonly command: readonly string[]
+  readonly hermesHome: string
+  readonly env: Readonly<Record<string, string | undefined>>
+  readonly internalCredential: string
+  readonly mountPrefix: string
+  /** Where this server listens (null before listen: then no sidecar URL is given). */
+  readonly listening: () => ListenAddress | null
+  readonly limits?: Partial<typeof CHAT_LIMITS>
+  readonly onEnd?: (key: string, why: string) => void
+  /** The events hub: a re-attached chat's events follow the reloaded page to its new channel. */
+  readonly events?: Pick<EventHub, 'follow' | 'forget'>
+}
+
+export interface OpenedChat {
+  readonly session: ChatSession
+  /** Registry key of a kept-alive chat; null for a legacy one. */
+  readonly key: string | null
+}
+
+export interface ChatService {
+  /** Starts (or, with `attach`, finds) the chat for this query and profile. Throws DashboardError. */
+  open (query: Record<string, unknown>, profile: string | undefined): Promise<OpenedChat>
+  /** The socket showing `chat` went away. */
+  release (chat: OpenedChat, viewer: Parameters<ChatSession['detach']>[0]): void
+  readonly registry: ChatRegistry
+  /** PTYs alive now, kept-alive and legacy. */
+  count (): number
+  close (): Promise<void>
+}
+
+type Spawn = typeof import('node-pty').spawn
+let nodePty: Promise<Spawn> | undefined
+
+export function createChatService (opts: ChatServiceOptions): ChatService {
+  const limits = { ...CHAT_LIMITS, ...opts.limits }
+  const registry = createChatRegistry({ maxSessions: limits.maxSessions, idleMs: limits.idleMs, sweepMs: limits.sweepMs, ...(opts.onEnd === undefined ? {} : { onEnd: opts.onEnd }) })
+  const legacy = new Set<ChatSession>()
+  const active = createActiveSessions()
+  const base = childEnv(opts.env, {})
+  // The channel each chat publishes its events on (fixed when it starts: it is in its environment).
+  const publishesOn = new WeakMap<ChatSession, string>()
+  let closing = false
+
+  const spawnSession = (spawn: Spawn, env: Record<string, string>, kept: boolean, channel: string | null): ChatSession => {
+    const [file, ...args] = opts.command as [string, ...string[]]
+    let pty: IPty
+    try {
+      pty = spawn(file, args, { name: env.TERM as string, cols: limits.cols, rows: limits.rows, cwd: process.cwd(), env, encoding: null })
+    } catch (err) {
+      throw new DashboardError('HD_ERR_CHAT_UNAVAILABLE', `Chat failed to start: ${(err as Error).message}`)
+    }
+    // Spawned with encoding null, node-pty hands out Buffers (its typings say string).
+    const session = createChatSession(pty as unknown as PtyLike, { ringBytes: kept ? limits.ringBytes : null, highWater: limits.highWater, lowWater: limits.lowWater })
+    if (channel !== null && env.HERMES_TUI_SIDECAR_URL !== undefined) {
+      publishesOn.set(session, channel)
+      void session.exited.then(() => opts.events?.forget(channel))
+    }
+    return session
+  }
+
+  return {
+    registry,
+    async open (rawQuery, profileName) {
+      if (closing) throw new DashboardError('HD_ERR_CHAT_UNAVAILABLE', 'the dashboard is shutting down')
+      const query = readChatQuery(rawQuery)
+      const profile = resolveProfile(opts.hermesHome, profileName)
+      if (findProgram(opts.command[0] as string, base.PATH) === null) {
+        throw new DashboardError('HD_ERR_CHAT_UNAVAILABLE', `the chat command "${opts.command[0] ?? ''}" was not found on PATH`,
+          'Install Hermes, or point --chat-command at it.')
+      }
+      if (query.fresh && query.channel !== null) active.forget(query.channel)
+      // An explicit resume is part of the key; one found in the channel's breadcrumb is not, so a
+      // reload of the same chat re-attaches to the running PTY.
+      const implicit = query.resume === null && !query.fresh && query.channel !== null ? active.read(query.channel) : null
+      const wanted = query.resume ?? implicit
+      const resume = wanted === null ? null : await latestDescendant(profile.home, wanted)
+      const listen = opts.listening()
+      const env = chatEnv(base, {
+        home: profile.home,
+        resume,
+        sidecarUrl: query.channel !== null && listen !== null ? sidecarUrl(listen, opts.mountPrefix, opts.internalCredential, query.channel) : null,
+        activeSessionFile: query.channel === null ? null : active.pathFor(query.channel),
+      })
+      nodePty ??= import('node-pty').then((m) => m.spawn)
+      const spawn = await nodePty
+      if (closing) throw new DashboardError('HD_ERR_CHAT_UNAVAILABLE', 'the dashboard is shutting down')
+
+      if (query.attach === null) {
+        const session = spawnSession(spawn, env, false, query.channel)
+        legacy.add(session)
+        void session.exited.then(() => legacy.delete(session))
+        return { session, key: null }
+      }
+      const explicitResume = query.resume === null ? null : resume
+      const key = registryKey(query.attach, profileName === undefined ? null : profile.name, explicitResume)
+      const session = registry.attachOrSpawn(key, () => spawnSession(spawn, env, true, query.channel))
+      const from = publishesOn.get(session)
+      if (from !== undefined && query.channel !== null) opts.events?.follow(from, query.channel)
+      return { session, key }
+    },
+    release (chat, viewer) {
+      if (chat.key === null) {
+        void chat.session.end()
+        return
+      }
+      chat.session.detach(viewer)
+    },
+    count: () => legacy.size + registry.size,
+    async close () {
+      closing = true
+      await Promise.all([registry.closeAll(), ...[...legacy].map((s) => s.end())])
+      active.dispose()
+    },
+  }
+}

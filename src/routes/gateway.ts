@@ -1,0 +1,52 @@
+// src/routes/gateway.ts
+// WebSocket /api/ws: a JSON-RPC gateway process per socket (bridge.ts). Trust was decided by the
+// hook; a gateway that cannot start closes the socket 1011 with the reason.
+
+import type { FastifyInstance } from 'fastify'
+import type { WebSocket } from 'ws'
+import { childEnv } from '../actions/runner.js'
+import { closeReason, DashboardError } from '../errors.js'
+import { bridgeGateway, type GatewayBridge } from '../gateway/bridge.js'
+import { requestedProfile, resolveProfile } from '../hermes/profiles.js'
+
+export interface GatewayRoutesOptions {
+  readonly command: readonly string[]
+  readonly hermesHome: string
+  readonly env: Readonly<Record<string, string | undefined>>
+  readonly maxLine: number
+}
+
+export const GATEWAY_WATER = { high: 1024 * 1024, low: 256 * 1024 }
+
+export async function gatewayRoutes (fastify: FastifyInstance, opts: GatewayRoutesOptions): Promise<void> {
+  const bridges = new Set<GatewayBridge>()
+  let closing = false
+  fastify.addHook('onClose', async () => {
+    closing = true
+    await Promise.all([...bridges].map((b) => b.end()))
+  })
+
+  fastify.get('/api/ws', { websocket: true, config: { access: 'protected' } }, (socket: WebSocket, request) => {
+    let bridge: GatewayBridge
+    try {
+      if (closing) throw new DashboardError('HD_ERR_GATEWAY_UNAVAILABLE', 'the dashboard is shutting down')
+      const profile = resolveProfile(opts.hermesHome, requestedProfile(request.trust.view))
+      bridge = bridgeGateway(socket, {
+        command: opts.command,
+        env: childEnv(opts.env, { HERMES_HOME: profile.home }),
+        maxLine: opts.maxLine,
+        highWater: GATEWAY_WATER.high,
+        lowWater: GATEWAY_WATER.low,
+        log: (fields, message) => request.log.info(fields, message),
+      })
+    } catch (err) {
+      const error = err instanceof DashboardError ? err : new DashboardError('HD_ERR_GATEWAY_UNAVAILABLE', (err as Error).message)
+      request.log.info({ event: 'gateway.unavailable', reason: error.reason, detail: error.message }, 'gateway could not start')
+      socket.close(error.close, closeReason(`${error.reason}: ${error.message}`))
+      return
+    }
+    bridges.add(bridge)
+    void bridge.done.then(() => bridges.delete(bridge))
+    socket.on('close', () => { void bridge.end() })
+  })
+}

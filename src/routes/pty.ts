@@ -1,0 +1,53 @@
+// src/routes/pty.ts
+// WebSocket /api/pty: the Chat tab's terminal. Trust was decided by the hook before this runs.
+// Frames are queued while the chat starts (the browser sends a RESIZE at once); a failure after the
+// socket was accepted is printed into the terminal as one red line, then the socket closes 1011.
+
+import type { FastifyInstance } from 'fastify'
+import type { RawData, WebSocket } from 'ws'
+import { failureBanner } from '../chat/frames.js'
+import type { ChatService, OpenedChat } from '../chat/service.js'
+import { closeReason, DashboardError, ERRORS } from '../errors.js'
+import { requestedProfile } from '../hermes/profiles.js'
+
+/** Frames kept while the chat starts; a client typing faster than a spawn has no use for more. */
+const MAX_EARLY_FRAMES = 256
+
+export function toBuffer (data: RawData): Buffer {
+  return Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)
+}
+
+export async function ptyRoutes (fastify: FastifyInstance, opts: { chat: ChatService }): Promise<void> {
+  const { chat } = opts
+
+  fastify.get('/api/pty', { websocket: true, config: { access: 'protected' } }, (socket: WebSocket, request) => {
+    let opened: OpenedChat | null = null
+    let gone = false
+    const early: Buffer[] = []
+
+    socket.on('message', (data) => {
+      const frame = toBuffer(data)
+      if (opened !== null) opened.session.input(socket, frame)
+      else if (early.length < MAX_EARLY_FRAMES) early.push(frame)
+    })
+    socket.on('close', () => {
+      gone = true
+      if (opened !== null) chat.release(opened, socket)
+    })
+
+    chat.open(request.query as Record<string, unknown>, requestedProfile(request.trust.view)).then((result) => {
+      opened = result
+      if (gone) return chat.release(result, socket)
+      result.session.attach(socket)
+      for (const frame of early.splice(0)) result.session.input(socket, frame)
+    }, (err: unknown) => {
+      const error = err instanceof DashboardError ? err : new DashboardError('HD_ERR_INTERNAL')
+      if (!(err instanceof DashboardError)) request.log.error({ err }, 'chat failed to start')
+      else request.log.info({ event: 'chat.unavailable', reason: error.reason, detail: error.message }, 'chat could not start')
+      if (gone) return
+      const lead = error.message.startsWith('Chat ') ? '' : 'Chat unavailable: '
+      socket.send(failureBanner(lead + error.message))
+      socket.close(ERRORS.HD_ERR_CHAT_UNAVAILABLE.close, closeReason(error.reason))
+    })
+  })
+}
