@@ -3,9 +3,10 @@
 // sidebar). Trust was decided by the hook before either handler runs.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { WebSocket } from 'ws'
+import type { RawData, WebSocket } from 'ws'
 import { closeReason, ERRORS, type ErrorCode } from '../errors.js'
 import { isChannel, type EventHub } from '../events/hub.js'
+import { toBuffer } from '../ws-data.js'
 
 /** Largest event a publisher may send; a larger one closes the publisher with 1009. */
 export const MAX_EVENT_BYTES = 1024 * 1024
@@ -34,9 +35,9 @@ export async function eventRoutes (fastify: FastifyInstance, opts: { hub: EventH
   fastify.get('/api/pub', { websocket: true, config: { access: 'protected' } }, (socket, request) => {
     const channel = channelOf(request)
     if (channel === null) return closeWith(socket, 'HD_ERR_CHANNEL_INVALID')
-    socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+    socket.on('message', (data: RawData, isBinary: boolean) => {
       if (isBinary) return closeWith(socket, 'HD_ERR_FRAME_UNSUPPORTED')
-      const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)
+      const buf = toBuffer(data)
       if (buf.length > MAX_EVENT_BYTES) return closeWith(socket, 'HD_ERR_FRAME_TOO_LARGE')
       hub.publish(channel, buf)
     })

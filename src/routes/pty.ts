@@ -4,18 +4,15 @@
 // socket was accepted is printed into the terminal as one red line, then the socket closes 1011.
 
 import type { FastifyInstance } from 'fastify'
-import type { RawData, WebSocket } from 'ws'
+import type { WebSocket } from 'ws'
 import { failureBanner } from '../chat/frames.js'
 import type { ChatService, OpenedChat } from '../chat/service.js'
 import { closeReason, DashboardError, ERRORS } from '../errors.js'
 import { requestedProfile } from '../hermes/profiles.js'
+import { toBuffer } from '../ws-data.js'
 
 /** Frames kept while the chat starts; a client typing faster than a spawn has no use for more. */
 const MAX_EARLY_FRAMES = 256
-
-export function toBuffer (data: RawData): Buffer {
-  return Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)
-}
 
 export async function ptyRoutes (fastify: FastifyInstance, opts: { chat: ChatService }): Promise<void> {
   const { chat } = opts
