@@ -5,15 +5,17 @@
 
 import t from 'tap'
 import { execFileSync } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createFixtureHome } from './helpers/home.js'
 import { json, localPeer } from './helpers/peer.js'
+import { PtyClient, withTimeout } from './helpers/pty-client.js'
 import { frame, rawWebSocket } from './helpers/raw-ws.js'
 import { requireProgram } from './helpers/requirements.js'
-import { HERMES_FIXTURE, startCli, startServer, TEST_TOKEN } from './helpers/server.js'
+import { chatFixture, gatewayFixture, HERMES_FIXTURE, startCli, startServer, TEST_TOKEN } from './helpers/server.js'
 import { PROJECT_ROOT } from './helpers/paths.js'
 
 const peer = localPeer()
@@ -41,7 +43,8 @@ t.test('bad input: clear refusals, the server keeps serving, nothing outside HER
   const outside = mkdtempSync(join(tmpdir(), 'hd-outside-'))
   writeFileSync(join(outside, 'hermes-update.log'), 'canary-outside-log')
   const trace = join(mkdtempSync(join(tmpdir(), 'hd-strace-')), 'trace.txt')
-  const cli = await startCli(t, ['--port', '0', '--no-open', '--trusted-proxies', 'loopback', '--hermes-home', home.dir, '--hermes-command', HERMES_FIXTURE, '--log-level', 'error'],
+  const cli = await startCli(t, ['--port', '0', '--no-open', '--trusted-proxies', 'loopback', '--hermes-home', home.dir, '--hermes-command', HERMES_FIXTURE, '--log-level', 'error',
+    '--chat-command', chatFixture(randomUUID()), '--gateway-command', gatewayFixture(randomUUID())],
     { HERMES_DASHBOARD_SESSION_TOKEN: TEST_TOKEN, HOME: home.dir },
     ['strace', '-f', '-qq', '-e', 'trace=open,openat,openat2,execve,clone,clone3,fork,vfork', '-o', trace])
   const base = `http://127.0.0.1:${cli.port}`
@@ -130,6 +133,30 @@ t.test('bad input: clear refusals, the server keeps serving, nothing outside HER
   }
   await alive('malformed frames')
 
+  // ── the chat and the gateway: parameters that could name files ──
+  const chatUrl = (q: string): string => `ws://127.0.0.1:${cli.port}/api/pty?token=${TEST_TOKEN}&${q}`
+  const chatCases: Array<[string, string, number, string | null]> = [
+    ['a resume id that is a path', `resume=${encodeURIComponent('../../etc/passwd')}`, 1011, 'query_invalid'],
+    ['a profile that is a path', `profile=${encodeURIComponent('../../etc')}`, 1011, 'profile_invalid'],
+    ['a profile that is an absolute path', `profile=${encodeURIComponent(outside)}`, 1011, 'profile_invalid'],
+    ['a channel that is a path (ignored)', `channel=${encodeURIComponent('../../secret.txt')}`, 0, null],
+    ['the channel ".." (a valid name, not a path)', 'channel=..&attach=dots', 0, null],
+    ['the channel ".." again: its breadcrumb is read', 'channel=..', 0, null],
+  ]
+  for (const [what, q, code, reason] of chatCases) {
+    const c = new PtyClient(chatUrl(q))
+    if (code === 0) {
+      await c.waitFor('hermes> ')
+      t.pass(`${what}: the chat starts`)
+      await c.close()
+    } else {
+      t.same(await withTimeout(c.closed, 10_000, what), { code, reason }, `${what}: ${code} ${reason ?? ''}`)
+    }
+  }
+  const gw = new PtyClient(`ws://127.0.0.1:${cli.port}/api/ws?token=${TEST_TOKEN}&profile=${encodeURIComponent('../../etc')}`)
+  t.same(await withTimeout(gw.closed, 10_000, 'gateway profile'), { code: 4400, reason: 'profile_invalid: "../../etc" is not a profile name' }, 'a gateway profile that is a path: 4400')
+  await alive('hostile chat parameters')
+
   // strace passes on the exit status of the dashboard it runs; stop the dashboard itself.
   const dashboardPid = Number(execFileSync('pgrep', ['-P', String(cli.child.pid)], { encoding: 'utf8' }).trim().split('\n')[0])
   process.kill(dashboardPid, 'SIGTERM')
@@ -171,8 +198,12 @@ t.test('bad input: clear refusals, the server keeps serving, nothing outside HER
   // The program's own code loads lazily (better-sqlite3's addon on the first state.db read), and the
   // test harness records process info at exit; neither is something a request chose.
   const ownCode = [join(PROJECT_ROOT, 'node_modules') + '/', join(PROJECT_ROOT, 'dist') + '/', join(PROJECT_ROOT, '.tap') + '/', join(PROJECT_ROOT, 'package.json'), '/dev/urandom']
-  const stray = after.filter((p) => !(allowedInHome.some((a) => p.startsWith(a)) || p.startsWith(webRoot + '/') || p === webRoot || ownCode.some((a) => p.startsWith(a))))
-  t.same(stray, [], 'every file opened during the bad requests is a log, a Hermes state file, the web root or the program itself')
+  // A chat needs a terminal, and its breadcrumb files live in the server's own private directory.
+  const chatFiles = ['/dev/ptmx', '/dev/pts/', join(tmpdir(), 'hermes-dashboard-chat-')]
+  const stray = after.filter((p) => !(allowedInHome.some((a) => p.startsWith(a)) || p.startsWith(webRoot + '/') || p === webRoot ||
+    ownCode.some((a) => p.startsWith(a)) || chatFiles.some((a) => p.startsWith(a))))
+  t.same(stray, [], 'every file opened during the bad requests is a log, a Hermes state file, the web root, a terminal, a chat breadcrumb or the program itself')
+  t.ok(after.some((p) => p.startsWith(join(tmpdir(), 'hermes-dashboard-chat-')) && p.endsWith('/hermes-pty-active-...json')), 'the channel ".." is a file name inside the private directory')
   t.notOk(after.some((p) => p.includes('passwd') || p.includes('secret.txt') || p.startsWith(outside)), 'no passwd, no canary, nothing outside')
 })
 
