@@ -263,10 +263,20 @@ t.test('a reloaded page on a new channel still gets the re-attached chat\'s even
   const { server } = await chatServer(t)
   const attach = randomUUID()
   const first = `chat-${randomUUID()}`
+  const watcher = localPeer().ws({ url: `ws://127.0.0.1:${server.port}/api/events?channel=${first}&token=${TEST_TOKEN}` })
+  t.equal((await watcher.opened()).event, 'open')
   const chat = new PtyClient(ptyUrl(server, { channel: first, attach }))
   await chat.waitFor('hermes> ')
   chat.type('/title My long chat')
-  await chat.waitFor(/My long chat\r+\nhermes> /)
+  // The title has reached the server once a subscriber sees it (the chat's publisher runs on its own).
+  let titled = false
+  for (let i = 0; i < 5 && !titled; i++) {
+    const e = await watcher.message()
+    if (e.event !== 'message') break
+    titled = String(e.data).includes('My long chat')
+  }
+  t.ok(titled, 'the new title reached the server')
+  watcher.close()
   await chat.close()
 
   // The Hermes front end makes a new channel id on every mount; the chat still publishes on the first.
