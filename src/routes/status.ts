@@ -28,7 +28,7 @@ function configVersion (home: string): number {
 }
 
 export async function statusRoutes (fastify: FastifyInstance, opts: Opts): Promise<void> {
-  fastify.get<{ Querystring: Record<string, unknown> }>('/api/status', { config: { access: 'public' } }, async (request) => {
+  fastify.get('/api/status', { config: { access: 'public' } }, async (request) => {
     const profile = resolveProfile(opts.hermesHome, requestedProfile(request.trust.view))
     const gateway = readGateway(profile.home)
     const runtime = gateway.runtime

@@ -3,15 +3,7 @@
 
 import t from 'tap'
 import { compileProxyList, isLoopbackAddress, normalizeAddress, parseAddress, PROXY_RANGE_NAMES, ProxyEntryError } from '../../src/trust/addresses.js'
-
-function thrown (fn: () => unknown): unknown {
-  try {
-    fn()
-  } catch (err) {
-    return err
-  }
-  return undefined
-}
+import { thrown } from '../helpers/thrown.js'
 
 t.test('parseAddress / normalizeAddress', async (t) => {
   const cases: ReadonlyArray<readonly [string, string | null, 'ipv4' | 'ipv6' | null]> = [

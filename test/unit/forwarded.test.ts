@@ -4,18 +4,10 @@
 import t from 'tap'
 import { compileProxyList } from '../../src/trust/addresses.js'
 import { chooseClient, ForwardedHeaderError, MAX_HOPS, parseForwarded, type ForwardedChain, type ForwardedHeaders, type Hop } from '../../src/trust/forwarded.js'
+import { thrown } from '../helpers/thrown.js'
 
 function headers (h: Partial<ForwardedHeaders>): ForwardedHeaders {
   return { xForwardedFor: [], xForwardedProto: [], xForwardedHost: [], forwarded: [], ...h }
-}
-
-function thrown (fn: () => unknown): unknown {
-  try {
-    fn()
-  } catch (err) {
-    return err
-  }
-  return undefined
 }
 
 const xff = (h: Partial<ForwardedHeaders>): ForwardedChain => parseForwarded('x-forwarded-for', headers(h))
