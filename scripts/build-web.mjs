@@ -1,8 +1,25 @@
-// Copies the built-in page (web/src) to web/dist, the directory the server serves by default.
-import { cpSync, rmSync } from 'node:fs'
+// Builds the built-in page into web/dist, the directory the server serves by default: index.html and
+// the icon as they are, and the page's modules and styles bundled (with xterm.js from node_modules) into one
+// assets/app.js and one assets/app.css. Nothing is fetched from a CDN at run time.
+import { build } from 'esbuild'
+import { cpSync, mkdirSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-rmSync(join(root, 'web', 'dist'), { recursive: true, force: true })
-cpSync(join(root, 'web', 'src'), join(root, 'web', 'dist'), { recursive: true })
+const src = join(root, 'web', 'src')
+const out = join(root, 'web', 'dist')
+rmSync(out, { recursive: true, force: true })
+mkdirSync(join(out, 'assets'), { recursive: true })
+cpSync(join(src, 'index.html'), join(out, 'index.html'))
+cpSync(join(src, 'assets', 'favicon.svg'), join(out, 'assets', 'favicon.svg'))
+await build({
+  entryPoints: [join(src, 'assets', 'app.js'), join(src, 'assets', 'app.css')],
+  outdir: join(out, 'assets'),
+  bundle: true,
+  format: 'esm',
+  target: ['chrome111', 'firefox115', 'safari16.4'],
+  minify: true,
+  legalComments: 'eof',
+  logLevel: 'warning',
+})

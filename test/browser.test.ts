@@ -1,16 +1,33 @@
 // test/browser.test.ts
-// The built-in page in a real Chromium: status and the live events feed work with the token the page
-// was given, a real browser's Origin and Sec-Fetch-Site satisfy the same-origin rules, token mode's
-// page takes the token once, and a refused host name shows its reason instead of a blank page.
+// The built-in page in a real Chromium, with no proxy: the whole flow of page-flow.ts in each trust
+// mode (loopback, proxy, token, insecure); what a real browser sends (Origin, Sec-Fetch-Site, the
+// cookie alone); a refused host name; a dashboard restarted under an open page with a new token;
+// a chat taken over by a second tab, and one whose program cannot start; the keyboard; 360 px.
 
+// Functions given to page.evaluate and waitForFunction run in the browser: they need the DOM types.
+/// <reference lib="dom" />
+
+import { randomUUID } from 'node:crypto'
 import t from 'tap'
+import { CHROMIUM, launchChromium, screenshot, watchErrors } from './helpers/browser.js'
 import { createFixtureHome } from './helpers/home.js'
-import { launchChromium, screenshot, watchErrors, CHROMIUM } from './helpers/browser.js'
+import { endChat, exercisePage, openView, waitTerminal, waitText } from './helpers/page-flow.js'
 import { localPeer } from './helpers/peer.js'
+import { eventually, processesWith } from './helpers/pty-client.js'
+import type { TT } from './helpers/proxy-checks.js'
 import { requireProgram } from './helpers/requirements.js'
-import { startServer, TEST_TOKEN, type Running } from './helpers/server.js'
+import { chatFixture, gatewayFixture, startServer, TEST_TOKEN, type Running } from './helpers/server.js'
 
 const peer = localPeer()
+const VIEWPORT = { width: 1280, height: 800 }
+
+async function chatServer (t: TT, options: Record<string, unknown> = {}): Promise<{ server: Running, marker: string, home: string }> {
+  const marker = randomUUID()
+  const home = createFixtureHome({ sessions: { active: 2, ended: 0, stale: 0 }, gateway: { pid: process.pid, state: 'running' } })
+  t.teardown(home.remove)
+  const server = await startServer(t, { hermesHome: home.dir, chatCommand: chatFixture(marker), gatewayCommand: gatewayFixture(marker), ...options })
+  return { server, marker, home: home.dir }
+}
 
 async function publish (s: Running, channel: string, data: string): Promise<void> {
   const pub = peer.ws({ url: `ws://127.0.0.1:${s.port}/api/pub?channel=${channel}&token=${TEST_TOKEN}` })
@@ -20,37 +37,55 @@ async function publish (s: Running, channel: string, data: string): Promise<void
   await pub.closed()
 }
 
-t.test('loopback mode: status, live events, and what the browser sends', async (t) => {
+const MODES = [
+  { mode: 'loopback', options: {}, connection: /came from 127\.0\.0\.1 \(this host\)/ },
+  // Proxy mode admits loopback too: someone on the dashboard's own machine, without the proxy.
+  { mode: 'proxy', options: { trust: 'proxy', trustedProxies: '192.0.2.10' }, connection: /came from 127\.0\.0\.1 \(this host\), which is not a trusted proxy/ },
+  { mode: 'token', options: { trust: 'token' }, connection: /came from 127\.0\.0\.1 \(this host\)[\s\S]*cookie \(valid\)/ },
+  { mode: 'insecure', options: { trust: 'insecure' }, connection: /came from 127\.0\.0\.1 \(this host\)/ },
+] as const
+
+for (const m of MODES) {
+  t.test(`no proxy, ${m.mode} mode: the whole page`, async (t) => {
+    if (!requireProgram(t, CHROMIUM, 'apt-get install chromium')) return
+    const { server, marker, home } = await chatServer(t, m.options)
+    const browser = await launchChromium(t)
+    const page = await browser.newPage({ viewport: VIEWPORT })
+    const response = await page.goto(`${server.url}/`)
+    if (m.mode === 'token') {
+      // The token once, on the small page token mode shows; then the page runs from its cookie.
+      t.equal(response?.status(), 401, 'token mode: no token, no page')
+      t.equal(await page.locator('[data-reason]').getAttribute('data-reason'), 'token_missing', 'the token page says why')
+      await screenshot(page, 'token-page')
+      await page.fill('#token', TEST_TOKEN)
+      await Promise.all([page.waitForURL(`${server.url}/`), page.click('button[type=submit]')])
+    }
+    await exercisePage(t, page, { name: `direct-${m.mode}`, marker, mode: m.mode, connection: m.connection })
+    await openView(page, 'status')
+    const status = await page.locator('#status').innerText()
+    t.match(status, new RegExp(`Gateway\\s+running, pid ${process.pid}`), 'gateway state from gateway_state.json, pid from gateway.pid')
+    t.match(status, /Active sessions\s+2/, 'active sessions from state.db')
+    t.match(status, new RegExp(`Home\\s+${home}`), 'local details: the page\'s requests are authenticated')
+    await endChat(t, page, { name: `direct-${m.mode}`, marker })
+  })
+}
+
+t.test('what a real browser sends: Sec-Fetch-Site, the cookie alone on REST and on a WebSocket', async (t) => {
   if (!requireProgram(t, CHROMIUM, 'apt-get install chromium')) return
-  const home = createFixtureHome({ sessions: { active: 2, ended: 0, stale: 0 }, gateway: { pid: process.pid, state: 'running' } })
-  t.teardown(home.remove)
-  const s = await startServer(t, { hermesHome: home.dir })
+  const { server } = await chatServer(t)
   const browser = await launchChromium(t)
   const page = await browser.newPage()
   const errors = watchErrors(page)
-  await page.goto(`${s.url}/?channel=browser-1`)
-  await page.getByRole('status').filter({ hasText: 'connected' }).first().waitFor({ timeout: 10_000 })
-  const status = await page.locator('#status').innerText()
-  t.match(status, new RegExp(`Gateway\\s+running, pid ${process.pid}`), 'gateway state from gateway_state.json, pid from gateway.pid')
-  t.match(status, /Active sessions\s+2/, 'active sessions from state.db')
-  t.match(status, new RegExp(`Home\\s+${home.dir}`), 'local details: the page\'s requests are authenticated')
-  await page.locator('#events-state').filter({ hasText: 'following browser-1' }).waitFor({ timeout: 10_000 })
-
-  const event = JSON.stringify({ jsonrpc: '2.0', method: 'event', params: { type: 'session.info', session_id: 's1', payload: { title: 'From the test' } } })
-  await publish(s, 'browser-1', event)
-  await page.locator('#events li').filter({ hasText: 'From the test' }).waitFor({ timeout: 10_000 })
-  t.equal(await page.locator('#events li .type').first().innerText(), 'session.info', 'the event reached the page')
-  await screenshot(page, 'builtin-page-loopback')
-
-  // How Chromium really calls: same-origin fetch carries Sec-Fetch-Site, and the cookie alone passes.
+  await page.goto(`${server.url}/#status`)
+  await waitText(page, '#conn', /^connected$/)
   const seen = await page.evaluate(async () => {
     const r = await fetch('/api/trust/explain', { credentials: 'same-origin' })
-    return await r.json() as { sec_fetch_site: string | null, credentials: { cookie: string }, verdicts: { this_request: { allow: boolean } } }
+    return await r.json() as { sec_fetch_site: string | null, credentials: { cookie: string } }
   })
   t.equal(seen.sec_fetch_site, 'same-origin', 'Chromium sends Sec-Fetch-Site: same-origin')
   t.equal(seen.credentials.cookie, 'valid', 'the page\'s cookie came back')
   const poller = await page.evaluate(async () => (await fetch('/api/actions/hermes-update/status?lines=5')).status)
-  t.equal(poller, 200, 'the update poller passes on the cookie, without the header')
+  t.equal(poller, 200, 'the update poller passes on the cookie, without the header (as Hermes\' modal polls)')
   // A refused socket is accepted and then closed, so "open" proves nothing: it must receive a publish.
   const opened = await page.evaluate(async (host) => await new Promise<string>((resolve) => {
     const ws = new WebSocket(`ws://${host}/api/events?channel=cookie-only`)
@@ -61,33 +96,11 @@ t.test('loopback mode: status, live events, and what the browser sends', async (
     })
     ws.onopen = () => resolve('open')
     ws.onerror = () => resolve('error')
-  }), new URL(s.url).host)
+  }), new URL(server.url).host)
   t.equal(opened, 'open')
-  await publish(s, 'cookie-only', 'ping-from-test')
+  await publish(server, 'cookie-only', 'ping-from-test')
   const outcome = await page.evaluate(async () => await (globalThis as unknown as { cookieSocket: Promise<string> }).cookieSocket)
   t.equal(outcome, 'message ping-from-test', 'a WebSocket from the page with only the cookie passes: the browser\'s Origin is same-origin')
-  t.same(errors, [], 'no console errors')
-})
-
-t.test('token mode: the token once, then the page works from its cookie', async (t) => {
-  if (!requireProgram(t, CHROMIUM, 'apt-get install chromium')) return
-  const home = createFixtureHome()
-  t.teardown(home.remove)
-  const s = await startServer(t, { hermesHome: home.dir, trust: 'token' })
-  const browser = await launchChromium(t)
-  const page = await browser.newPage()
-  await page.goto(`${s.url}/`)
-  t.equal(await page.locator('[data-reason]').getAttribute('data-reason'), 'token_missing', 'the token page')
-  await screenshot(page, 'token-page')
-  await page.fill('#token', TEST_TOKEN)
-  await Promise.all([page.waitForURL(`${s.url}/`), page.click('button[type=submit]')])
-  t.equal(page.url(), `${s.url}/`, 'the token left the address bar')
-  const errors = watchErrors(page)
-  await page.getByRole('status').filter({ hasText: 'connected' }).first().waitFor({ timeout: 10_000 })
-  await page.locator('#events-state').filter({ hasText: 'following' }).waitFor({ timeout: 10_000 })
-  await page.reload()
-  await page.getByRole('status').filter({ hasText: 'connected' }).first().waitFor({ timeout: 10_000 })
-  t.pass('a reload keeps working from the cookie')
   t.same(errors, [], 'no console errors')
 })
 
@@ -104,4 +117,130 @@ t.test('a refused host name shows its reason, not a blank page', async (t) => {
   t.match(await page.locator('main').innerText(), /--allowed-hosts/, 'and what would change it')
   t.notMatch(await page.content(), new RegExp(TEST_TOKEN), 'no token on the refusal page')
   await screenshot(page, 'refused-host')
+})
+
+t.test('the dashboard restarts under an open page with a new token: the page says so, and a reload recovers', async (t) => {
+  if (!requireProgram(t, CHROMIUM, 'apt-get install chromium')) return
+  const { server, marker } = await chatServer(t)
+  const browser = await launchChromium(t)
+  const page = await browser.newPage({ viewport: VIEWPORT })
+  const errors = watchErrors(page)
+  await page.goto(`${server.url}/#chat`)
+  await waitTerminal(page, 'hermes> ')
+
+  await server.close()
+  await waitText(page, '#chat-state', /^reconnecting in \d+ s$/)
+  t.match(await page.locator('#chat-notice').innerText(), /The dashboard is restarting/, 'the server\'s 1001 server_shutdown, in words')
+  t.ok(await eventually(() => processesWith(marker).length === 0), 'the old server ended its chat')
+
+  const newToken = `new-${randomUUID()}`
+  const home = createFixtureHome()
+  t.teardown(home.remove)
+  await startServer(t, { hermesHome: home.dir, chatCommand: chatFixture(marker), port: server.port, token: newToken })
+  // The page reconnects by itself, and the new server refuses its old token: no endless spinner.
+  const notice = await waitText(page, '#chat-notice', /Not signed in/, 30_000)
+  t.match(notice, /token_invalid/, 'the chat says the server refused the token, with the server\'s reason')
+  t.equal(await page.locator('#chat-notice').getAttribute('data-kind'), 'refused')
+  t.match(await waitText(page, '#conn', /refused/, 10_000), /refused: token_invalid/, 'the header says it too')
+  await screenshot(page, 'restarted-token-invalid')
+
+  await page.locator('#chat-notice button').click() // "Reload the page"
+  await waitText(page, '#chat-state', /^connected$/)
+  await waitTerminal(page, 'hermes> ')
+  await waitText(page, '#conn', /^connected$/)
+  t.pass('after the reload the page has the new token and a chat again')
+  // A refused WebSocket can log a failed handshake; nothing else may have gone wrong.
+  t.same(errors.filter((e) => !/WebSocket/.test(e)), [], 'no other console errors')
+})
+
+t.test('a second tab takes the chat over; the first can take it back', async (t) => {
+  if (!requireProgram(t, CHROMIUM, 'apt-get install chromium')) return
+  const { server, marker } = await chatServer(t)
+  const browser = await launchChromium(t)
+  const context = await browser.newContext({ viewport: VIEWPORT }) // one profile: one attach key
+  const first = await context.newPage()
+  await first.goto(`${server.url}/#chat`)
+  await waitTerminal(first, 'hermes> ')
+  await first.click('#terminal')
+  await first.keyboard.type('typed in the first tab')
+  await first.keyboard.press('Enter')
+  await waitTerminal(first, 'you said: typed in the first tab')
+
+  const second = await context.newPage()
+  await second.goto(`${server.url}/#chat`)
+  await waitTerminal(second, 'you said: typed in the first tab')
+  t.pass('the second tab shows the same chat')
+  const notice = await waitText(first, '#chat-notice', /open in another tab/)
+  t.match(notice, /Use it here/, 'the first tab says what happened and offers to take it back')
+  t.equal(await first.locator('#chat-notice').getAttribute('data-kind'), 'superseded')
+  t.match(await first.locator('#chat-state').innerText(), /open elsewhere/)
+  await screenshot(first, 'chat-superseded')
+  t.equal(processesWith(marker).length, 1, 'one chat for both tabs')
+
+  await first.locator('#chat-notice button').click()
+  await waitText(first, '#chat-state', /^connected$/)
+  await waitText(second, '#chat-notice', /open in another tab/)
+  t.pass('taking it back moves the chat to the first tab again')
+})
+
+t.test('a chat program that cannot start: the page shows the server\'s reason', async (t) => {
+  if (!requireProgram(t, CHROMIUM, 'apt-get install chromium')) return
+  const { server } = await chatServer(t, { chatCommand: 'hermes-chat-that-does-not-exist --tui' })
+  const browser = await launchChromium(t)
+  const page = await browser.newPage({ viewport: VIEWPORT })
+  const errors = watchErrors(page)
+  await page.goto(`${server.url}/#chat`)
+  const notice = await waitText(page, '#chat-notice', /The chat could not run/)
+  t.match(notice, /chat_unavailable/, 'the reason the server sent')
+  t.match(notice, /--chat-command/, 'and what to check')
+  t.equal(await page.locator('#chat-notice').getAttribute('data-kind'), 'failed')
+  await waitTerminal(page, 'hermes-chat-that-does-not-exist')
+  t.pass('the server\'s red line is in the terminal too')
+  t.match(await page.locator('#chat-state').innerText(), /stopped/, 'no reconnect loop')
+  await screenshot(page, 'chat-unavailable')
+  t.same(errors, [], 'no console errors')
+})
+
+t.test('keyboard only, and a 360 px wide screen', async (t) => {
+  if (!requireProgram(t, CHROMIUM, 'apt-get install chromium')) return
+  const { server } = await chatServer(t)
+  const browser = await launchChromium(t)
+  const page = await browser.newPage({ viewport: { width: 360, height: 740 } })
+  const errors = watchErrors(page)
+  await page.goto(`${server.url}/`)
+  await waitTerminal(page, 'hermes> ')
+
+  // From inside the terminal, Alt+2 opens Status; the arrow keys walk the tab bar.
+  await page.click('#terminal')
+  const screen = (): Promise<string> => page.evaluate(() => document.querySelector('#terminal .xterm-rows')?.textContent ?? '')
+  await page.keyboard.press('Alt+2')
+  await page.locator('#view-status').waitFor({ state: 'visible' })
+  t.equal(await page.evaluate(() => document.activeElement?.id), 'tab-status', 'Alt+2 from the terminal: Status, focus on its tab')
+  await page.keyboard.press('Alt+1')
+  await page.keyboard.type('x')
+  await waitTerminal(page, 'hermes> x')
+  t.match(await screen(), /hermes> x[\s\u00a0]*$/, 'the last line is the prompt and the x: Alt+2 and Alt+1 did not reach the chat (they would have echoed digits)')
+  await page.keyboard.press('Alt+2')
+  await page.keyboard.press('ArrowRight')
+  t.equal(await page.evaluate(() => document.activeElement?.id), 'tab-events', 'ArrowRight: Events')
+  await page.keyboard.press('End')
+  t.equal(await page.evaluate(() => document.activeElement?.id), 'tab-connection', 'End: Connection')
+  t.ok(await page.locator('#view-connection').isVisible(), 'its view is shown')
+  await page.keyboard.press('ArrowLeft')
+  await page.keyboard.press('Tab')
+  t.equal(await page.evaluate(() => document.activeElement?.textContent), 'Update Hermes', 'Tab from the Actions tab reaches its first button')
+  await page.keyboard.press('Alt+1')
+  await page.locator('#view-chat').waitFor({ state: 'visible' })
+  t.equal(await page.evaluate(() => document.activeElement?.classList.contains('xterm-helper-textarea')), true, 'Alt+1: back in the terminal')
+
+  for (const view of ['chat', 'status', 'events', 'actions', 'connection'] as const) {
+    await openView(page, view)
+    if (view === 'connection') await waitText(page, '#conn-summary', /runs in/)
+    const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth])
+    t.ok((widths[0] ?? 0) <= (widths[1] ?? 0), `${view} at 360 px: no sideways scrolling (${String(widths)})`)
+    await screenshot(page, `narrow-${view}`)
+  }
+  const size = (await page.locator('#chat-size').innerText()).split('×').map(Number)
+  t.ok((size[0] ?? 0) >= 30, `the terminal still has ${size[0]} columns at 360 px`)
+  t.same(errors, [], 'no console errors')
 })

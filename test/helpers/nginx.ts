@@ -20,16 +20,18 @@ const WEBSOCKET_MAP = `map $http_upgrade $connection_upgrade {
     ''      close;
 }`
 
-function location (upstream: string, hostHeader: string): string {
-  return `    location / {
-        proxy_pass http://${upstream};
+function location (upstream: string, hostHeader: string, path = '/', extra = ''): string {
+  // With a path on proxy_pass (the trailing slash), nginx strips the location's prefix.
+  const target = path === '/' ? `http://${upstream}` : `http://${upstream}/`
+  return `    location ${path} {
+        proxy_pass ${target};
         proxy_http_version 1.1;
 
         proxy_set_header Host ${hostHeader};
         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
         proxy_set_header X-Forwarded-Proto $scheme;
         proxy_set_header X-Forwarded-Host $http_host;
-
+${extra}
         # WebSockets: /api/pty, /api/ws, /api/events, /api/pub
         proxy_set_header Upgrade $http_upgrade;
         proxy_set_header Connection $connection_upgrade;
@@ -95,10 +97,38 @@ ${location(p.upstream, '$http_host')}
 `
 }
 
+export interface NginxSubPathParams {
+  readonly listen: string
+  readonly upstream: string
+  /** The path the dashboard is served under, without a trailing slash: `/hermes`. */
+  readonly prefix: string
+}
+
+/**
+ * The dashboard under a sub-path of a site that serves other things too. nginx strips the prefix and
+ * names it in X-Forwarded-Prefix; the dashboard (with --trusted-proxies set to nginx) then writes
+ * every URL of its page, assets and sockets under it.
+ */
+export function nginxSubPathSite (p: NginxSubPathParams): string {
+  return `${WEBSOCKET_MAP}
+
+server {
+    listen ${p.listen};
+
+    location = ${p.prefix} {
+        return 301 ${p.prefix}/;
+    }
+
+${location(p.upstream, '$http_host', `${p.prefix}/`, `        proxy_set_header X-Forwarded-Prefix ${p.prefix};\n`)}
+}
+`
+}
+
 /** The example values docs/proxy-snippets.md renders the templates with. */
 export const NGINX_DOC_EXAMPLES = {
   sameHost: nginxProxySite({ listen: '80', upstream: '127.0.0.1:9119' }),
   otherHost: nginxProxySite({ listen: '80', upstream: '10.0.0.5:9119' }),
+  subPath: nginxSubPathSite({ listen: '80', upstream: '127.0.0.1:9119', prefix: '/hermes' }),
   tlsBasic: nginxTlsBasicSite({
     listen: '443',
     serverName: 'dash.example.test',

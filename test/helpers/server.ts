@@ -26,7 +26,8 @@ interface Teardown { teardown (fn: () => unknown): void }
 export async function startServer (t: Teardown, options: DashboardOptions & { hermesHome: string }, env: Record<string, string> = {}): Promise<Running> {
   const app = await createDashboard({ token: TEST_TOKEN, hermesCommand: HERMES_FIXTURE, logLevel: 'warn', noOpen: true, port: 0, ...options }, { env })
   const host = typeof options.host === 'string' ? options.host : '127.0.0.1'
-  await app.listen({ host, port: 0 })
+  // A given port is for a test that restarts the dashboard where a page already points.
+  await app.listen({ host, port: typeof options.port === 'number' ? options.port : 0 })
   const address = app.server.address()
   if (address === null || typeof address === 'string') throw new Error('no address')
   const shown = host === '::' || host === '0.0.0.0' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host

@@ -1,85 +1,56 @@
-import { api, ApiError, wsUrl } from './client.js'
+// The built-in page: five views behind a tab bar (Chat, Status, Events, Actions, Connection). The
+// view is in the URL's hash, so a reload or a bookmark opens the same one; Alt+1..5 switch views from
+// anywhere, the terminal included, and the arrow keys move along the tab bar.
 
-const $ = (id) => document.getElementById(id)
+import { createActions } from './actions.js'
+import { createChat } from './chat.js'
+import { createConnection } from './connection.js'
+import { createEvents } from './events.js'
+import { hasChatKey, newId } from './keys.js'
+import { createStatus } from './status.js'
 
-function badge (el, text, kind) {
-  el.textContent = text
-  el.className = `badge ${kind ?? ''}`
-}
+const VIEWS = ['chat', 'status', 'events', 'actions', 'connection']
+const tabs = VIEWS.map((v) => document.getElementById(`tab-${v}`))
+const views = {}
 
-function row (dl, label, value) {
-  const dt = document.createElement('dt')
-  dt.textContent = label
-  const dd = document.createElement('dd')
-  dd.textContent = value
-  dl.append(dt, dd)
-}
-
-async function refreshStatus () {
-  const dl = $('status')
-  try {
-    const s = await api('/api/status')
-    dl.replaceChildren()
-    row(dl, 'Hermes', `${s.version}${s.release_date ? ` (${s.release_date})` : ''}`)
-    row(dl, 'Gateway', s.gateway_running ? `${s.gateway_state ?? 'running'}${s.gateway_pid ? `, pid ${s.gateway_pid}` : ''}` : (s.gateway_state ?? 'not running'))
-    row(dl, 'Active sessions', String(s.active_sessions))
-    row(dl, 'Trust mode', s.dashboard?.trust_mode ?? '?')
-    if (s.hermes_home) row(dl, 'Home', s.hermes_home)
-    badge($('conn'), 'connected', 'ok')
-  } catch (err) {
-    dl.replaceChildren()
-    row(dl, 'Error', err instanceof ApiError ? `${err.reason ?? err.status}: ${err.message}` : String(err))
-    badge($('conn'), 'unreachable', 'bad')
+function showView (name, { focusTab = false } = {}) {
+  if (!VIEWS.includes(name)) name = 'chat'
+  for (const [i, v] of VIEWS.entries()) {
+    const on = v === name
+    tabs[i].setAttribute('aria-selected', String(on))
+    tabs[i].tabIndex = on ? 0 : -1
+    document.getElementById(`view-${v}`).hidden = !on
   }
+  if (location.hash !== `#${name}`) history.replaceState(null, '', `#${name}`)
+  if (focusTab) tabs[VIEWS.indexOf(name)].focus()
+  views[name]?.shown()
 }
 
-// Live events: reconnect with backoff; a refusal (44xx) is shown with the server's reason, not retried.
-let socket = null
-let attempt = 0
-let retryTimer = null
+// One channel per page, as the Hermes front end does; the server moves a re-attached chat's events to it.
+const channel = newId('dash')
+views.status = createStatus({ showView })
+views.events = createEvents({ channel, showView })
+views.actions = createActions()
+views.connection = createConnection()
+views.chat = createChat({ channel, showView })
 
-function follow (channel) {
-  clearTimeout(retryTimer)
-  if (socket !== null) { socket.onclose = null; socket.close() }
-  const list = $('events')
-  const state = $('events-state')
-  badge(state, 'connecting…', 'warn')
-  const ws = new WebSocket(wsUrl('/api/events', { channel }))
-  socket = ws
-  ws.onopen = () => { attempt = 0; badge(state, `following ${channel}`, 'ok') }
-  ws.onmessage = (ev) => {
-    const li = document.createElement('li')
-    let type = ''
-    try { type = JSON.parse(ev.data)?.params?.type ?? '' } catch {}
-    const t = document.createElement('span')
-    t.className = 'type'
-    t.textContent = type
-    li.append(t, document.createTextNode(String(ev.data)))
-    list.prepend(li)
-    while (list.children.length > 200) list.lastChild.remove()
-  }
-  ws.onclose = (ev) => {
-    if (ev.code >= 4400 && ev.code < 4500) {
-      badge(state, `refused (${ev.code} ${ev.reason || 'no reason'})`, 'bad')
-      return
-    }
-    const delay = Math.min(30000, 1000 * 2 ** attempt++)
-    badge(state, `reconnecting in ${Math.round(delay / 1000)} s`, 'warn')
-    retryTimer = setTimeout(() => follow(channel), delay)
-  }
-}
+const pageKey = (ev) => ev.type === 'keydown' && ev.altKey && !ev.ctrlKey && !ev.metaKey && /^Digit[1-5]$/.test(ev.code)
+views.chat.passKeys(pageKey)
+window.addEventListener('keydown', (ev) => {
+  if (!pageKey(ev)) return
+  ev.preventDefault()
+  showView(VIEWS[Number(ev.code.slice(5)) - 1], { focusTab: VIEWS[Number(ev.code.slice(5)) - 1] !== 'chat' })
+})
 
-function start () {
-  const input = $('channel')
-  input.value = new URLSearchParams(location.search).get('channel') ?? localStorage.getItem('hermes.events.channel') ?? 'dashboard'
-  $('channel-form').addEventListener('submit', (ev) => {
+for (const [i, tab] of tabs.entries()) {
+  tab.addEventListener('click', () => showView(VIEWS[i]))
+  tab.addEventListener('keydown', (ev) => {
+    const to = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: VIEWS.length - 1 }[ev.key]
+    if (to === undefined) return
     ev.preventDefault()
-    localStorage.setItem('hermes.events.channel', input.value)
-    follow(input.value)
+    showView(VIEWS[(to + VIEWS.length) % VIEWS.length], { focusTab: true })
   })
-  follow(input.value)
-  refreshStatus()
-  setInterval(refreshStatus, 5000)
 }
-
-start()
+window.addEventListener('hashchange', () => showView(location.hash.slice(1)))
+showView(location.hash.slice(1))
+if (hasChatKey()) views.chat.start()

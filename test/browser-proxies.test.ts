@@ -1,0 +1,101 @@
+// test/browser-proxies.test.ts
+// The built-in page in Debian's Chromium behind real proxies started by the test: nginx with TLS
+// and Basic auth, nginx serving the dashboard under /hermes/ (prefix stripped, X-Forwarded-Prefix
+// set), and Caddy on the same host. In each, the whole flow of page-flow.ts: status, Chat with a
+// typed line, resize, the chat's session.info in Events, re-attach after a reload, the update log
+// followed to its end, the Connection view; then the chat's exit as the page shows it.
+
+import { randomUUID } from 'node:crypto'
+import https from 'node:https'
+import t from 'tap'
+import { CHROMIUM, launchChromium } from './helpers/browser.js'
+import { caddyProxyConfig, startCaddy } from './helpers/caddy.js'
+import { createFixtureHome } from './helpers/home.js'
+import { nginxSubPathSite, nginxTlsBasicSite, startNginx, writeHtpasswd } from './helpers/nginx.js'
+import { endChat, exercisePage, recordUrls } from './helpers/page-flow.js'
+import { freePort } from './helpers/proc.js'
+import type { TT } from './helpers/proxy-checks.js'
+import { requireProgram } from './helpers/requirements.js'
+import { chatFixture, gatewayFixture, startServer, type Running } from './helpers/server.js'
+import { createSelfSignedCert, TLS_NAME } from './helpers/tls.js'
+
+const VIEWPORT = { width: 1280, height: 800 }
+
+async function chatServer (t: TT, options: Record<string, unknown>): Promise<{ server: Running, marker: string }> {
+  const marker = randomUUID()
+  const home = createFixtureHome({ sessions: { active: 1, ended: 0, stale: 0 } })
+  t.teardown(home.remove)
+  const server = await startServer(t, { hermesHome: home.dir, chatCommand: chatFixture(marker), gatewayCommand: gatewayFixture(marker), ...options })
+  return { server, marker }
+}
+
+t.test('nginx with TLS and Basic auth', async (t) => {
+  if (!requireProgram(t, CHROMIUM, 'apt-get install chromium')) return
+  if (!requireProgram(t, 'nginx', 'apt-get install nginx')) return
+  const cert = createSelfSignedCert(t)
+  const password = `pw-${randomUUID()}`
+  const htpasswd = writeHtpasswd(cert.dir, 'hermes', password)
+  const { server, marker } = await chatServer(t, { trust: 'loopback', trustedProxies: 'loopback', allowedHosts: TLS_NAME })
+  const port = await freePort()
+  await startNginx(t, {
+    site: nginxTlsBasicSite({ listen: `127.0.0.1:${port}`, serverName: TLS_NAME, upstream: `127.0.0.1:${server.port}`, certificate: cert.cert, certificateKey: cert.key, htpasswd }),
+    host: '127.0.0.1',
+    port,
+  })
+  const browser = await launchChromium(t, [`--host-resolver-rules=MAP ${TLS_NAME} 127.0.0.1`])
+  const url = `https://${TLS_NAME}:${port}/`
+
+  const stranger = await new Promise<number | undefined>((resolve, reject) => {
+    https.get({ host: '127.0.0.1', port, path: '/', servername: TLS_NAME, headers: { Host: `${TLS_NAME}:${port}` }, rejectUnauthorized: false }, (res) => { res.resume(); resolve(res.statusCode) }).on('error', reject)
+  })
+  t.equal(stranger, 401, 'without the Basic credentials nginx answers 401')
+
+  // The credentials are given to the browser, which answers nginx's challenge and reuses them on
+  // the WebSocket handshakes, as a person's browser does after the password prompt.
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, httpCredentials: { username: 'hermes', password }, viewport: VIEWPORT })
+  const page = await context.newPage()
+  const urls = recordUrls(page)
+  await page.goto(url)
+  await exercisePage(t, page, { name: 'nginx-tls-basic', marker, mode: 'loopback', connection: /came from 127\.0\.0\.1, a trusted proxy/ })
+  t.match(await page.locator('#conn-details').innerText(), new RegExp(`Address used\\s+https://${TLS_NAME.replace(/\./g, '\\.')}:${port}/`), 'the dashboard saw the https address the browser used')
+  t.ok(urls.some((u) => u.startsWith(`wss://${TLS_NAME}:${port}/api/pty?`)), 'Chat ran over wss:// through nginx')
+  const cookie = (await context.cookies()).find((c) => c.name.startsWith('hermes'))
+  t.equal(cookie?.secure, true, 'behind TLS the session cookie is Secure')
+  await endChat(t, page, { name: 'nginx-tls-basic', marker })
+})
+
+t.test('nginx under a sub-path: /hermes/, prefix stripped, X-Forwarded-Prefix set', async (t) => {
+  if (!requireProgram(t, CHROMIUM, 'apt-get install chromium')) return
+  if (!requireProgram(t, 'nginx', 'apt-get install nginx')) return
+  const { server, marker } = await chatServer(t, { trust: 'loopback', trustedProxies: 'loopback' })
+  const port = await freePort()
+  await startNginx(t, { site: nginxSubPathSite({ listen: `127.0.0.1:${port}`, upstream: `127.0.0.1:${server.port}`, prefix: '/hermes' }), host: '127.0.0.1', port })
+  const browser = await launchChromium(t)
+  const page = await browser.newPage({ viewport: VIEWPORT })
+  const urls = recordUrls(page)
+  await page.goto(`http://127.0.0.1:${port}/hermes`)
+  t.equal(new URL(page.url()).pathname, '/hermes/', '/hermes is sent on to /hermes/')
+  await exercisePage(t, page, { name: 'nginx-subpath', marker, mode: 'loopback', connection: /came from 127\.0\.0\.1, a trusted proxy/ })
+  t.match(await page.locator('#conn-details').innerText(), new RegExp(`Address used\\s+http://127\\.0\\.0\\.1:${port}/hermes/`), 'the dashboard saw its base path')
+  await endChat(t, page, { name: 'nginx-subpath', marker })
+
+  // Every request of the page (assets, REST, every WebSocket) stayed under the prefix.
+  const paths = urls.map((u) => new URL(u)).filter((u) => u.port === String(port)).map((u) => u.pathname)
+  t.ok(paths.length > 10, `the page made ${paths.length} requests`)
+  t.same(paths.filter((p) => p !== '/hermes' && !p.startsWith('/hermes/')), [], 'none outside /hermes/')
+  for (const ws of ['/hermes/api/pty', '/hermes/api/events']) t.ok(paths.includes(ws), `${ws} was used`)
+})
+
+t.test('Caddy on the same host', async (t) => {
+  if (!requireProgram(t, CHROMIUM, 'apt-get install chromium')) return
+  if (!requireProgram(t, 'caddy', 'apt-get install caddy')) return
+  const name = 'hermes.caddy.test'
+  const { server, marker } = await chatServer(t, { trust: 'loopback', trustedProxies: 'loopback', allowedHosts: name })
+  const port = await freePort()
+  await startCaddy(t, { caddyfile: caddyProxyConfig({ site: `http://${name}:${port}`, bind: '127.0.0.1', upstream: `127.0.0.1:${server.port}` }), host: '127.0.0.1', port })
+  const browser = await launchChromium(t, [`--host-resolver-rules=MAP ${name} 127.0.0.1`])
+  const page = await browser.newPage({ viewport: VIEWPORT })
+  await page.goto(`http://${name}:${port}/`)
+  await exercisePage(t, page, { name: 'caddy', marker, mode: 'loopback', connection: /came from 127\.0\.0\.1, a trusted proxy/ })
+  await endChat(t, page, { name: 'caddy', marker })
+})

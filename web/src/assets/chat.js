@@ -1,0 +1,123 @@
+// The Chat view: xterm.js on /api/pty. The attach key is kept in localStorage, so a reload (or a
+// dropped connection) re-attaches to the same chat and the server replays its recent output. The
+// terminal is resized to its box, and the server told with the ESC[RESIZE:cols;rows] frame.
+
+import { FitAddon } from '@xterm/addon-fit'
+import { Terminal } from '@xterm/xterm'
+import { chatKey, renewChatKey } from './keys.js'
+import { liveSocket } from './live.js'
+import { showNotice, hideNotice, setBadge, countdown } from './ui.js'
+
+/**
+ * @param {object} o
+ * @param {string} o.channel events channel shared with the Events view
+ * @param {(name: string) => void} o.showView
+ */
+export function createChat ({ channel, showView }) {
+  const box = document.getElementById('terminal')
+  const state = document.getElementById('chat-state')
+  const size = document.getElementById('chat-size')
+  const notice = document.getElementById('chat-notice')
+  let started = false
+  let stopCountdown = () => {}
+
+  const term = new Terminal({
+    cursorBlink: true,
+    fontFamily: 'ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace',
+    fontSize: 14,
+    scrollback: 5000,
+    theme: { background: '#0b0f13', foreground: '#e6e9ec', cursor: '#8fb4ff', selectionBackground: '#3d7eff66' },
+  })
+  const fit = new FitAddon()
+  term.loadAddon(fit)
+
+  const resizeFrame = () => `\x1b[RESIZE:${term.cols};${term.rows}]`
+  const showSize = () => { size.textContent = `${term.cols}×${term.rows}` }
+
+  const socket = liveSocket({
+    path: '/api/pty',
+    params: () => ({ channel, attach: chatKey() }),
+    feed: 'chat',
+    binary: true,
+    onOpen (send) {
+      // The server replays the chat's recent output next: start from a clean screen, not twice over.
+      term.reset()
+      send(resizeFrame())
+    },
+    onMessage (data) {
+      term.write(typeof data === 'string' ? data : new Uint8Array(data))
+    },
+    onState (s) {
+      stopCountdown()
+      if (s.state === 'connecting') {
+        setBadge(state, 'connecting…', 'warn')
+      } else if (s.state === 'open') {
+        setBadge(state, 'connected', 'ok')
+        hideNotice(notice)
+      } else if (s.state === 'waiting') {
+        stopCountdown = countdown(s.until, (secs) => setBadge(state, `reconnecting in ${secs} s`, 'warn'))
+        showNotice(notice, s.info, { label: 'Reconnect now', run: () => socket.connect() })
+      } else {
+        setBadge(state, s.info.kind === 'refused' ? `refused: ${s.info.reason || 'no reason'}` : s.info.kind === 'superseded' ? 'open elsewhere' : s.info.kind === 'exited' ? 'ended' : 'stopped', s.info.kind === 'superseded' ? 'warn' : 'bad')
+        showNotice(notice, s.info, action(s.info.action))
+      }
+    },
+  })
+
+  function action (name) {
+    if (name === 'take-over') return { label: 'Use it here', run: () => socket.connect() }
+    if (name === 'new-chat') return { label: 'Start a new chat', run: () => { renewChatKey(); socket.connect() } }
+    if (name === 'reload') return { label: 'Reload the page', run: () => location.reload() }
+    if (name === 'connection') return { label: 'See Connection', run: () => showView('connection') }
+    return { label: 'Try again', run: () => socket.connect() }
+  }
+
+  term.onData((data) => { socket.send(data) })
+  // Bytes that are not text (some mouse reports) go as a binary frame, unchanged.
+  term.onBinary((data) => { socket.send(Uint8Array.from(data, (c) => c.charCodeAt(0) & 0xff)) })
+  term.onResize(() => {
+    showSize()
+    socket.send(resizeFrame())
+  })
+
+  let pending = 0
+  const refit = () => {
+    cancelAnimationFrame(pending)
+    // Hidden (another view is shown): no box to measure; the next show fits again.
+    pending = requestAnimationFrame(() => { if (box.offsetParent !== null) fit.fit() })
+  }
+  new ResizeObserver(refit).observe(box)
+
+  document.getElementById('chat-new').addEventListener('click', () => {
+    renewChatKey()
+    socket.connect()
+    term.focus()
+  })
+
+  function start () {
+    if (started) return
+    started = true
+    term.open(box)
+    if (box.offsetParent !== null) fit.fit()
+    showSize()
+    socket.connect()
+  }
+
+  return {
+    /**
+     * Connects without showing the view: a page that already has a chat re-attaches at once, so its
+     * events reach the Events view; a first chat is started only when Chat is opened.
+     */
+    start,
+    /** Called each time the view is shown. */
+    shown () {
+      if (started) refit()
+      else start()
+      term.focus()
+    },
+    /** Lets shortcuts of the page through instead of sending them to the chat. */
+    passKeys (isPageKey) {
+      term.attachCustomKeyEventHandler((ev) => !isPageKey(ev))
+    },
+  }
+}

@@ -1,0 +1,72 @@
+// A WebSocket that comes back by itself after a drop (with backoff) and stops on a close that needs
+// the person: a refusal, a superseded or ended chat. What a close means is decided in closes.js.
+
+import { openSocket } from './client.js'
+import { describeClose, retryDelay } from './closes.js'
+
+// A socket that lived this long, or delivered anything, counts as a success: the backoff starts over.
+const HEALTHY_MS = 3000
+
+/**
+ * @param {object} o
+ * @param {string} o.path
+ * @param {() => Record<string, string>} o.params read at every attempt (a chat key may change)
+ * @param {'chat' | 'events'} o.feed
+ * @param {boolean} [o.binary] deliver binary messages as ArrayBuffer
+ * @param {(send: (data: string | ArrayBufferView) => void) => void} [o.onOpen]
+ * @param {(data: string | ArrayBuffer) => void} o.onMessage
+ * @param {(s: { state: 'connecting' | 'open' | 'waiting' | 'stopped', info?: import('./closes.js').CloseInfo, until?: number }) => void} o.onState
+ */
+export function liveSocket (o) {
+  let ws = null
+  let attempt = 0
+  let timer = null
+
+  function connect () {
+    clearTimeout(timer)
+    timer = null
+    if (ws !== null) { const old = ws; ws = null; old.close(1000) }
+    const sock = openSocket(o.path, o.params())
+    if (o.binary) sock.binaryType = 'arraybuffer'
+    ws = sock
+    let openedAt = 0
+    let delivered = false
+    o.onState({ state: 'connecting' })
+    sock.onopen = () => {
+      if (ws !== sock) return
+      openedAt = Date.now()
+      o.onState({ state: 'open' })
+      o.onOpen?.((data) => sock.send(data))
+    }
+    sock.onmessage = (ev) => {
+      if (ws !== sock) return
+      delivered = true
+      o.onMessage(ev.data)
+    }
+    sock.onclose = (ev) => {
+      if (ws !== sock) return
+      ws = null
+      const info = describeClose(ev.code, ev.reason, o.feed)
+      if (delivered || (openedAt > 0 && Date.now() - openedAt >= HEALTHY_MS)) attempt = 0
+      if (info.kind !== 'retry') {
+        o.onState({ state: 'stopped', info })
+        return
+      }
+      const delay = retryDelay(attempt++)
+      timer = setTimeout(connect, delay)
+      o.onState({ state: 'waiting', info, until: Date.now() + delay })
+    }
+  }
+
+  return {
+    /** Connects now: first time, after a stop, or to skip the wait. */
+    connect () { attempt = 0; connect() },
+    /** Sends when open; false when there is no open socket (the input is dropped, not queued). */
+    send (data) {
+      if (ws === null || ws.readyState !== WebSocket.OPEN) return false
+      ws.send(data)
+      return true
+    },
+    get isOpen () { return ws !== null && ws.readyState === WebSocket.OPEN },
+  }
+}

@@ -1,0 +1,54 @@
+// Small DOM helpers the views share.
+
+export function el (tag, attrs = {}, ...children) {
+  const node = document.createElement(tag)
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue
+    if (k === 'class') node.className = v
+    else if (k === 'text') node.textContent = v
+    else node.setAttribute(k, v === true ? '' : String(v))
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined))
+  return node
+}
+
+export function setBadge (node, text, kind = '') {
+  node.textContent = text
+  node.className = `badge ${kind}`
+}
+
+/** dl rows from [label, value] pairs; a null value leaves the row out. */
+export function fillList (dl, rows) {
+  dl.replaceChildren(...rows.filter(([, v]) => v !== null && v !== undefined).flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: String(v) })]))
+}
+
+/** Calls `tick(seconds left)` every second until `until`; returns the function that stops it. */
+export function countdown (until, tick) {
+  const step = () => tick(Math.max(0, Math.ceil((until - Date.now()) / 1000)))
+  step()
+  const id = setInterval(step, 1000)
+  return () => clearInterval(id)
+}
+
+/**
+ * Shows what happened and what to do: a title, the text (with the server's reason), and one button.
+ * data-code/data-reason carry the close code and reason for scripts and tests.
+ */
+export function showNotice (node, info, action, code = null) {
+  node.hidden = false
+  node.dataset.kind = info.kind
+  node.dataset.reason = info.reason
+  if (code !== null) node.dataset.code = String(code)
+  const button = el('button', { type: 'button', text: action.label })
+  button.addEventListener('click', action.run)
+  node.replaceChildren(el('strong', { text: info.title }), el('p', { text: info.text }), button)
+}
+
+export function hideNotice (node) {
+  node.hidden = true
+  node.replaceChildren()
+}
+
+export function clock (date = new Date()) {
+  return date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })
+}
