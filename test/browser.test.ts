@@ -8,6 +8,8 @@
 /// <reference lib="dom" />
 
 import { randomUUID } from 'node:crypto'
+import { unlinkSync } from 'node:fs'
+import { join } from 'node:path'
 import t from 'tap'
 import { CHROMIUM, launchChromium, screenshot, watchErrors } from './helpers/browser.js'
 import { createFixtureHome } from './helpers/home.js'
@@ -72,12 +74,16 @@ for (const m of MODES) {
 
 t.test('what a real browser sends: Sec-Fetch-Site, the cookie alone on REST and on a WebSocket', async (t) => {
   if (!requireProgram(t, CHROMIUM, 'apt-get install chromium')) return
-  const { server } = await chatServer(t)
+  const { server, home } = await chatServer(t)
   const browser = await launchChromium(t)
   const page = await browser.newPage()
   const errors = watchErrors(page)
   await page.goto(`${server.url}/#status`)
   await waitText(page, '#conn', /^connected$/)
+  await waitText(page, '#status', new RegExp(`Gateway\\s+running, pid ${process.pid}`))
+  unlinkSync(join(home, 'gateway.pid'))
+  await waitText(page, '#status', /Gateway\s+not running/, 15_000)
+  t.pass('the status view refreshes by itself: the gateway\'s pid file went, and it says so')
   const seen = await page.evaluate(async () => {
     const r = await fetch('/api/trust/explain', { credentials: 'same-origin' })
     return await r.json() as { sec_fetch_site: string | null, credentials: { cookie: string } }
@@ -130,6 +136,8 @@ t.test('the dashboard restarts under an open page with a new token: the page say
 
   await server.close()
   await waitText(page, '#chat-state', /^reconnecting in \d+ s$/)
+  await waitText(page, '#events-state', /^reconnecting in \d+ s$/)
+  t.pass('chat and events both show that they are reconnecting')
   t.match(await page.locator('#chat-notice').innerText(), /The dashboard is restarting/, 'the server\'s 1001 server_shutdown, in words')
   t.ok(await eventually(() => processesWith(marker).length === 0), 'the old server ended its chat')
 
@@ -142,6 +150,7 @@ t.test('the dashboard restarts under an open page with a new token: the page say
   t.match(notice, /token_invalid/, 'the chat says the server refused the token, with the server\'s reason')
   t.equal(await page.locator('#chat-notice').getAttribute('data-kind'), 'refused')
   t.match(await waitText(page, '#conn', /refused/, 10_000), /refused: token_invalid/, 'the header says it too')
+  t.match(await waitText(page, '#events-state', /refused/), /refused: token_invalid/, 'and the events feed')
   await screenshot(page, 'restarted-token-invalid')
 
   await page.locator('#chat-notice button').click() // "Reload the page"

@@ -3,6 +3,8 @@
 // X-Forwarded-Prefix or --public-url, asset and CSS rewriting, the token page and cookie of token mode,
 // refusal pages, and JSON (never the page) for unknown API paths.
 
+import { request, type IncomingHttpHeaders } from 'node:http'
+import { gunzipSync } from 'node:zlib'
 import t from 'tap'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -197,4 +199,34 @@ t.test('insecure mode: page served with globals to anyone admitted', async (t) =
   t.equal(r.status, 200)
   t.ok(r.body.includes('window.__HERMES_AUTH_REQUIRED__=false;'))
   t.ok(r.body.includes('__HERMES_SESSION_TOKEN__'))
+})
+
+t.test('the built-in page: its bundles, gzipped for browsers that take gzip', async (t) => {
+  const home = createFixtureHome()
+  t.teardown(home.remove)
+  const s = await startServer(t, { hermesHome: home.dir })
+  const get = (path: string, headers: Record<string, string>): Promise<{ status: number, headers: IncomingHttpHeaders, body: Buffer }> => new Promise((resolve, reject) => {
+    request(`${s.url}${path}`, { headers }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }))
+    }).on('error', reject).end()
+  })
+  for (const asset of ['/assets/app.js', '/assets/app.css']) {
+    const plain = await get(asset, {})
+    const zipped = await get(asset, { 'Accept-Encoding': 'gzip, deflate, br' })
+    t.equal(plain.headers['content-encoding'], undefined, `${asset}: plain without Accept-Encoding`)
+    t.equal(zipped.headers['content-encoding'], 'gzip', `${asset}: gzip when accepted`)
+    t.ok(gunzipSync(zipped.body).equals(plain.body), 'the same bytes once unzipped')
+    t.ok(zipped.body.length < plain.body.length / 2, `${plain.body.length} bytes → ${zipped.body.length}`)
+    t.equal(Number(zipped.headers['content-length']), zipped.body.length)
+    t.match(zipped.headers.vary, /Accept-Encoding/)
+    t.not(zipped.headers.etag, plain.headers.etag, 'one ETag per encoding')
+    t.equal((await get(asset, { 'Accept-Encoding': 'gzip', 'If-None-Match': String(zipped.headers.etag) })).status, 304)
+    t.equal((await get(asset, { 'Accept-Encoding': 'gzip', 'If-None-Match': String(plain.headers.etag) })).status, 200, 'the plain ETag does not validate the gzip body')
+    t.equal((await get(asset, { 'Accept-Encoding': 'gzip;q=0, identity' })).headers['content-encoding'], undefined, 'gzip;q=0 is a refusal')
+  }
+  const page = await get('/', { 'Accept-Encoding': 'gzip' })
+  t.match(page.body.toString('utf8'), /<script type="module" src="\/assets\/app.js">/, 'index.html names the bundle')
+  t.match(page.body.toString('utf8'), /__HERMES_BASE_PATH__/)
 })

@@ -19,6 +19,9 @@ export function createChat ({ channel, showView }) {
   const size = document.getElementById('chat-size')
   const notice = document.getElementById('chat-notice')
   let started = false
+  // Set on each open: the first output after it is the server's replay of the chat, which replaces
+  // what the terminal shows. (A socket that is refused sends nothing and leaves the screen as it was.)
+  let replayNext = false
   let stopCountdown = () => {}
 
   const term = new Terminal({
@@ -40,11 +43,14 @@ export function createChat ({ channel, showView }) {
     feed: 'chat',
     binary: true,
     onOpen (send) {
-      // The server replays the chat's recent output next: start from a clean screen, not twice over.
-      term.reset()
+      replayNext = true
       send(resizeFrame())
     },
     onMessage (data) {
+      if (replayNext) {
+        replayNext = false
+        term.reset()
+      }
       term.write(typeof data === 'string' ? data : new Uint8Array(data))
     },
     onState (s) {
