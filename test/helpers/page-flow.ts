@@ -149,6 +149,7 @@ export async function endChat (t: TT, page: Page, o: { name: string, marker: str
   const notice = await waitText(page, '#chat-notice', /The chat program ended/)
   t.match(notice, /Hermes exited with code 0/, `${o.name}: the page says the chat ended, with its exit code`)
   t.equal(await page.locator('#chat-notice').getAttribute('data-kind'), 'exited')
+  t.equal(await page.locator('#chat-notice').getAttribute('data-code'), '4410', `${o.name}: from close code 4410`)
   t.ok(await eventually(() => processesWith(o.marker).length === 0), `${o.name}: no chat left running`)
 }
 

@@ -11,7 +11,7 @@ import t from 'tap'
 import { ERRORS } from '../../src/errors.js'
 import { PROJECT_ROOT } from '../helpers/paths.js'
 
-interface CloseInfo { kind: string, title: string, text: string, action: string | null, reason: string }
+interface CloseInfo { kind: string, title: string, text: string, action: string | null, reason: string, code: number }
 interface Closes {
   describeClose (code: number, reason: string, feed: 'chat' | 'events'): CloseInfo
   reasonCode (reason: string): string
@@ -34,6 +34,7 @@ t.test('every refusal the server can send stops the page and names the reason', 
       const info = closes.describeClose(spec.close, spec.reason, feed)
       t.equal(info.kind, 'refused', `${code} (${spec.close} ${spec.reason}) on ${feed}: no reconnect loop`)
       t.equal(info.reason, spec.reason)
+      t.equal(info.code, spec.close)
       t.match(info.text, spec.reason, 'the text carries the server\'s reason')
       t.not(info.action, 'reconnect')
     }

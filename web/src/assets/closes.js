@@ -11,6 +11,7 @@
  * @property {string} text
  * @property {'reconnect' | 'reload' | 'take-over' | 'new-chat' | 'connection' | 'retry' | null} action
  * @property {string} reason the server's reason code, '' when it sent none
+ * @property {number} code the close code
  */
 
 /** `chat_unavailable: hermes not found` → `chat_unavailable`; `process_exited code=1` → `process_exited`. */
@@ -44,6 +45,10 @@ function where (code) {
  * @returns {CloseInfo}
  */
 export function describeClose (code, reason, feed) {
+  return { ...meaning(code, reason, feed), code }
+}
+
+function meaning (code, reason, feed) {
   const said = String(reason ?? '')
   const rc = reasonCode(said)
   const server = said === '' ? '' : ` The server said: ${said}.`

@@ -13,6 +13,7 @@ export function createEvents ({ channel, showView }) {
   const session = document.getElementById('session')
   const notice = document.getElementById('events-notice')
   const tabBadge = document.getElementById('tab-events-dot')
+  const view = document.getElementById('view-events')
   document.getElementById('events-channel').textContent = channel
   let stopCountdown = () => {}
 
@@ -28,7 +29,7 @@ export function createEvents ({ channel, showView }) {
       }
       list.prepend(el('li', {}, el('time', { text: clock() }), el('span', { class: 'type', text: type }), el('span', { class: 'line', text: line })))
       while (list.children.length > MAX_SHOWN) list.lastChild.remove()
-      tabBadge.hidden = false
+      if (view.hidden) tabBadge.hidden = false
     },
     onState (s) {
       stopCountdown()

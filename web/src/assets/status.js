@@ -15,6 +15,7 @@ export function createStatus ({ showView }) {
   const notice = document.getElementById('status-notice')
   const updated = document.getElementById('status-updated')
   let timer = null
+  let busy = false
 
   function refused (status, reason, detail, hint) {
     setBadge(badge, `refused: ${reason}`, 'bad')
@@ -23,6 +24,8 @@ export function createStatus ({ showView }) {
   }
 
   async function refresh () {
+    if (busy) return
+    busy = true
     clearTimeout(timer)
     try {
       const [s, x] = await Promise.all([api('/api/status'), api('/api/trust/explain')])
@@ -50,6 +53,7 @@ export function createStatus ({ showView }) {
         showNotice(notice, { kind: 'retry', reason: '', title: 'The dashboard cannot be reached', text: 'The server or the proxy in front of it did not answer. The page keeps trying.' }, { label: 'Try now', run: refresh })
       }
     }
+    busy = false
     timer = setTimeout(refresh, EVERY_MS)
   }
   refresh()

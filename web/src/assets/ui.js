@@ -32,13 +32,14 @@ export function countdown (until, tick) {
 
 /**
  * Shows what happened and what to do: a title, the text (with the server's reason), and one button.
- * data-code/data-reason carry the close code and reason for scripts and tests.
+ * data-kind, data-reason and data-code (a close code, when there is one) are there for scripts.
  */
-export function showNotice (node, info, action, code = null) {
+export function showNotice (node, info, action) {
   node.hidden = false
   node.dataset.kind = info.kind
   node.dataset.reason = info.reason
-  if (code !== null) node.dataset.code = String(code)
+  if (info.code === undefined) delete node.dataset.code
+  else node.dataset.code = String(info.code)
   const button = el('button', { type: 'button', text: action.label })
   button.addEventListener('click', action.run)
   node.replaceChildren(el('strong', { text: info.title }), el('p', { text: info.text }), button)
