@@ -10,38 +10,23 @@ import https from 'node:https'
 import t from 'tap'
 import { CHROMIUM, launchChromium } from './helpers/browser.js'
 import { caddyProxyConfig, startCaddy } from './helpers/caddy.js'
-import { createFixtureHome } from './helpers/home.js'
-import { nginxSubPathSite, nginxTlsBasicSite, startNginx, writeHtpasswd } from './helpers/nginx.js'
+import { nginxSubPathSite, startNginx, startTlsBasicNginx } from './helpers/nginx.js'
 import { endChat, exercisePage, recordUrls } from './helpers/page-flow.js'
 import { freePort } from './helpers/proc.js'
-import type { TT } from './helpers/proxy-checks.js'
 import { requireProgram } from './helpers/requirements.js'
-import { chatFixture, gatewayFixture, startServer, type Running } from './helpers/server.js'
-import { createSelfSignedCert, TLS_NAME } from './helpers/tls.js'
+import { startChatServer } from './helpers/server.js'
+import { TLS_NAME } from './helpers/tls.js'
 
 const VIEWPORT = { width: 1280, height: 800 }
-
-async function chatServer (t: TT, options: Record<string, unknown>): Promise<{ server: Running, marker: string }> {
-  const marker = randomUUID()
-  const home = createFixtureHome({ sessions: { active: 1, ended: 0, stale: 0 } })
-  t.teardown(home.remove)
-  const server = await startServer(t, { hermesHome: home.dir, chatCommand: chatFixture(marker), gatewayCommand: gatewayFixture(marker), ...options })
-  return { server, marker }
-}
+const HOME = { sessions: { active: 1, ended: 0, stale: 0 } }
 
 t.test('nginx with TLS and Basic auth', async (t) => {
   if (!requireProgram(t, CHROMIUM, 'apt-get install chromium')) return
   if (!requireProgram(t, 'nginx', 'apt-get install nginx')) return
-  const cert = createSelfSignedCert(t)
+  if (!requireProgram(t, 'openssl', 'apt-get install openssl')) return
   const password = `pw-${randomUUID()}`
-  const htpasswd = writeHtpasswd(cert.dir, 'hermes', password)
-  const { server, marker } = await chatServer(t, { trust: 'loopback', trustedProxies: 'loopback', allowedHosts: TLS_NAME })
-  const port = await freePort()
-  await startNginx(t, {
-    site: nginxTlsBasicSite({ listen: `127.0.0.1:${port}`, serverName: TLS_NAME, upstream: `127.0.0.1:${server.port}`, certificate: cert.cert, certificateKey: cert.key, htpasswd }),
-    host: '127.0.0.1',
-    port,
-  })
+  const { server, marker } = await startChatServer(t, { trust: 'loopback', trustedProxies: 'loopback', allowedHosts: TLS_NAME }, HOME)
+  const port = await startTlsBasicNginx(t, server.port, 'hermes', password)
   const browser = await launchChromium(t, [`--host-resolver-rules=MAP ${TLS_NAME} 127.0.0.1`])
   const url = `https://${TLS_NAME}:${port}/`
 
@@ -67,7 +52,7 @@ t.test('nginx with TLS and Basic auth', async (t) => {
 t.test('nginx under a sub-path: /hermes/, prefix stripped, X-Forwarded-Prefix set', async (t) => {
   if (!requireProgram(t, CHROMIUM, 'apt-get install chromium')) return
   if (!requireProgram(t, 'nginx', 'apt-get install nginx')) return
-  const { server, marker } = await chatServer(t, { trust: 'loopback', trustedProxies: 'loopback' })
+  const { server, marker } = await startChatServer(t, { trust: 'loopback', trustedProxies: 'loopback' }, HOME)
   const port = await freePort()
   await startNginx(t, { site: nginxSubPathSite({ listen: `127.0.0.1:${port}`, upstream: `127.0.0.1:${server.port}`, prefix: '/hermes' }), host: '127.0.0.1', port })
   const browser = await launchChromium(t)
@@ -90,7 +75,7 @@ t.test('Caddy on the same host', async (t) => {
   if (!requireProgram(t, CHROMIUM, 'apt-get install chromium')) return
   if (!requireProgram(t, 'caddy', 'apt-get install caddy')) return
   const name = 'hermes.caddy.test'
-  const { server, marker } = await chatServer(t, { trust: 'loopback', trustedProxies: 'loopback', allowedHosts: name })
+  const { server, marker } = await startChatServer(t, { trust: 'loopback', trustedProxies: 'loopback', allowedHosts: name }, HOME)
   const port = await freePort()
   await startCaddy(t, { caddyfile: caddyProxyConfig({ site: `http://${name}:${port}`, bind: '127.0.0.1', upstream: `127.0.0.1:${server.port}` }), host: '127.0.0.1', port })
   const browser = await launchChromium(t, [`--host-resolver-rules=MAP ${name} 127.0.0.1`])

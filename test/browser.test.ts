@@ -16,20 +16,12 @@ import { createFixtureHome } from './helpers/home.js'
 import { endChat, exercisePage, openView, waitTerminal, waitText } from './helpers/page-flow.js'
 import { localPeer } from './helpers/peer.js'
 import { eventually, processesWith } from './helpers/pty-client.js'
-import type { TT } from './helpers/proxy-checks.js'
 import { requireProgram } from './helpers/requirements.js'
-import { chatFixture, gatewayFixture, startServer, TEST_TOKEN, type Running } from './helpers/server.js'
+import { chatFixture, startChatServer, startServer, TEST_TOKEN, type Running } from './helpers/server.js'
 
 const peer = localPeer()
 const VIEWPORT = { width: 1280, height: 800 }
-
-async function chatServer (t: TT, options: Record<string, unknown> = {}): Promise<{ server: Running, marker: string, home: string }> {
-  const marker = randomUUID()
-  const home = createFixtureHome({ sessions: { active: 2, ended: 0, stale: 0 }, gateway: { pid: process.pid, state: 'running' } })
-  t.teardown(home.remove)
-  const server = await startServer(t, { hermesHome: home.dir, chatCommand: chatFixture(marker), gatewayCommand: gatewayFixture(marker), ...options })
-  return { server, marker, home: home.dir }
-}
+const HOME = { sessions: { active: 2, ended: 0, stale: 0 }, gateway: { pid: process.pid, state: 'running' } }
 
 async function publish (s: Running, channel: string, data: string): Promise<void> {
   const pub = peer.ws({ url: `ws://127.0.0.1:${s.port}/api/pub?channel=${channel}&token=${TEST_TOKEN}` })
@@ -50,7 +42,7 @@ const MODES = [
 for (const m of MODES) {
   t.test(`no proxy, ${m.mode} mode: the whole page`, async (t) => {
     if (!requireProgram(t, CHROMIUM, 'apt-get install chromium')) return
-    const { server, marker, home } = await chatServer(t, m.options)
+    const { server, marker, home } = await startChatServer(t, m.options, HOME)
     const browser = await launchChromium(t)
     const page = await browser.newPage({ viewport: VIEWPORT })
     const response = await page.goto(`${server.url}/`)
@@ -74,7 +66,7 @@ for (const m of MODES) {
 
 t.test('what a real browser sends: Sec-Fetch-Site, the cookie alone on REST and on a WebSocket', async (t) => {
   if (!requireProgram(t, CHROMIUM, 'apt-get install chromium')) return
-  const { server, home } = await chatServer(t)
+  const { server, home } = await startChatServer(t, {}, HOME)
   const browser = await launchChromium(t)
   const page = await browser.newPage()
   const errors = watchErrors(page)
@@ -127,7 +119,7 @@ t.test('a refused host name shows its reason, not a blank page', async (t) => {
 
 t.test('the dashboard restarts under an open page with a new token: the page says so, and a reload recovers', async (t) => {
   if (!requireProgram(t, CHROMIUM, 'apt-get install chromium')) return
-  const { server, marker } = await chatServer(t)
+  const { server, marker } = await startChatServer(t, {}, HOME)
   const browser = await launchChromium(t)
   const page = await browser.newPage({ viewport: VIEWPORT })
   const errors = watchErrors(page)
@@ -165,7 +157,7 @@ t.test('the dashboard restarts under an open page with a new token: the page say
 
 t.test('a second tab takes the chat over; the first can take it back', async (t) => {
   if (!requireProgram(t, CHROMIUM, 'apt-get install chromium')) return
-  const { server, marker } = await chatServer(t)
+  const { server, marker } = await startChatServer(t, {}, HOME)
   const browser = await launchChromium(t)
   const context = await browser.newContext({ viewport: VIEWPORT }) // one profile: one attach key
   const first = await context.newPage()
@@ -196,7 +188,7 @@ t.test('a second tab takes the chat over; the first can take it back', async (t)
 
 t.test('a chat program that cannot start: the page shows the server\'s reason', async (t) => {
   if (!requireProgram(t, CHROMIUM, 'apt-get install chromium')) return
-  const { server } = await chatServer(t, { chatCommand: 'hermes-chat-that-does-not-exist --tui' })
+  const { server } = await startChatServer(t, { chatCommand: 'hermes-chat-that-does-not-exist --tui' }, HOME)
   const browser = await launchChromium(t)
   const page = await browser.newPage({ viewport: VIEWPORT })
   const errors = watchErrors(page)
@@ -215,7 +207,7 @@ t.test('a chat program that cannot start: the page shows the server\'s reason', 
 
 t.test('keyboard only, and a 360 px wide screen', async (t) => {
   if (!requireProgram(t, CHROMIUM, 'apt-get install chromium')) return
-  const { server } = await chatServer(t)
+  const { server } = await startChatServer(t, {}, HOME)
   const browser = await launchChromium(t)
   const page = await browser.newPage({ viewport: { width: 360, height: 740 } })
   const errors = watchErrors(page)

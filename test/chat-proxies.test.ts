@@ -10,22 +10,13 @@ import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { WebSocket, type ClientOptions } from 'ws'
 import { caddyProxyConfig, startCaddy } from './helpers/caddy.js'
-import { createFixtureHome } from './helpers/home.js'
-import { nginxProxySite, nginxTlsBasicSite, startNginx, writeHtpasswd } from './helpers/nginx.js'
+import { nginxProxySite, startNginx, startTlsBasicNginx } from './helpers/nginx.js'
 import { freePort } from './helpers/proc.js'
 import type { TT } from './helpers/proxy-checks.js'
 import { eventually, processesWith, PtyClient, withTimeout } from './helpers/pty-client.js'
 import { requireProgram, requireTestNet } from './helpers/requirements.js'
-import { chatFixture, gatewayFixture, startServer, TEST_TOKEN, type Running } from './helpers/server.js'
-import { createSelfSignedCert, TLS_NAME } from './helpers/tls.js'
-
-async function chatServer (t: TT, options: Record<string, unknown>): Promise<{ server: Running, marker: string }> {
-  const marker = randomUUID()
-  const home = createFixtureHome()
-  t.teardown(home.remove)
-  const server = await startServer(t, { hermesHome: home.dir, chatCommand: chatFixture(marker), gatewayCommand: gatewayFixture(marker), ...options })
-  return { server, marker }
-}
+import { startChatServer, TEST_TOKEN } from './helpers/server.js'
+import { TLS_NAME } from './helpers/tls.js'
 
 /** Messages of a plain WebSocket as a bounded queue (the events feed, the gateway). */
 function textSocket (url: string, options: ClientOptions): { ws: WebSocket, next: (ms?: number) => Promise<string> } {
@@ -96,7 +87,7 @@ async function checkChat (t: TT, wsBase: string, marker: string, options: Client
 
 t.test('nginx on this host, default loopback mode', async (t) => {
   if (!requireProgram(t, 'nginx', 'apt-get install nginx')) return
-  const { server, marker } = await chatServer(t, {})
+  const { server, marker } = await startChatServer(t, {})
   const port = await freePort()
   await startNginx(t, { site: nginxProxySite({ listen: `127.0.0.1:${port}`, upstream: `127.0.0.1:${server.port}` }), host: '127.0.0.1', port })
   await checkChat(t, `ws://127.0.0.1:${port}`, marker)
@@ -108,7 +99,7 @@ t.test('nginx on another host, proxy mode, the dashboard on a non-loopback addre
   if (net === null) return
   const proxyAddr = net.addrs[0] as string
   // The chat's own /api/pub connection comes from the dashboard's address itself (not loopback).
-  const { server, marker } = await chatServer(t, { host: net.hostAddr, trust: 'proxy', trustedProxies: proxyAddr })
+  const { server, marker } = await startChatServer(t, { host: net.hostAddr, trust: 'proxy', trustedProxies: proxyAddr })
   const port = 8080
   await startNginx(t, { site: nginxProxySite({ listen: `${proxyAddr}:${port}`, upstream: `${net.hostAddr}:${server.port}` }), host: proxyAddr, port, netns: net.ns })
   await checkChat(t, `ws://${proxyAddr}:${port}`, marker, { localAddress: net.hostAddr })
@@ -117,15 +108,8 @@ t.test('nginx on another host, proxy mode, the dashboard on a non-loopback addre
 t.test('nginx with TLS and Basic auth', async (t) => {
   if (!requireProgram(t, 'nginx', 'apt-get install nginx')) return
   if (!requireProgram(t, 'openssl', 'apt-get install openssl')) return
-  const cert = createSelfSignedCert(t)
-  const htpasswd = writeHtpasswd(cert.dir, 'hermes', 'correct horse battery')
-  const { server, marker } = await chatServer(t, { trust: 'loopback', trustedProxies: 'loopback', allowedHosts: TLS_NAME })
-  const port = await freePort()
-  await startNginx(t, {
-    site: nginxTlsBasicSite({ listen: `127.0.0.1:${port}`, serverName: TLS_NAME, upstream: `127.0.0.1:${server.port}`, certificate: cert.cert, certificateKey: cert.key, htpasswd }),
-    host: '127.0.0.1',
-    port,
-  })
+  const { server, marker } = await startChatServer(t, { trust: 'loopback', trustedProxies: 'loopback', allowedHosts: TLS_NAME })
+  const port = await startTlsBasicNginx(t, server.port, 'hermes', 'correct horse battery')
   const headers = { Host: `${TLS_NAME}:${port}`, Authorization: `Basic ${Buffer.from('hermes:correct horse battery').toString('base64')}` }
   await checkChat(t, `wss://127.0.0.1:${port}`, marker, { headers, rejectUnauthorized: false })
   const noBasic = new PtyClient(`wss://127.0.0.1:${port}/api/pty?token=${TEST_TOKEN}`, { headers: { Host: headers.Host }, rejectUnauthorized: false })
@@ -135,7 +119,7 @@ t.test('nginx with TLS and Basic auth', async (t) => {
 t.test('Caddy on this host', async (t) => {
   if (!requireProgram(t, 'caddy', 'apt-get install caddy')) return
   const name = 'hermes.caddy.test'
-  const { server, marker } = await chatServer(t, { trust: 'loopback', trustedProxies: 'loopback', allowedHosts: name })
+  const { server, marker } = await startChatServer(t, { trust: 'loopback', trustedProxies: 'loopback', allowedHosts: name })
   const port = await freePort()
   await startCaddy(t, { caddyfile: caddyProxyConfig({ site: `http://${name}:${port}`, bind: '127.0.0.1', upstream: `127.0.0.1:${server.port}` }), host: '127.0.0.1', port })
   await checkChat(t, `ws://127.0.0.1:${port}`, marker, { headers: { Host: `${name}:${port}` } })

@@ -10,7 +10,8 @@ import { execFileSync, type ChildProcess } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startDaemon } from './proc.js'
+import { freePort, startDaemon } from './proc.js'
+import { createSelfSignedCert, TLS_NAME } from './tls.js'
 
 // ─── site templates (what a user puts in /etc/nginx/conf.d/hermes-dashboard.conf) ───
 
@@ -206,4 +207,20 @@ export async function startNginx (t: Teardown, opts: NginxOptions): Promise<Runn
   }
   const daemon = await startDaemon(t, full, {}, { dir, host: opts.host, port: opts.port, diagnostics: errorLog })
   return { dir, child: daemon.child, site: opts.site, errorLog, stop: daemon.stop }
+}
+
+/**
+ * nginx with TLS (a fresh self-signed certificate for TLS_NAME) and Basic auth (one user) on
+ * 127.0.0.1, in front of the dashboard on `upstreamPort`. Returns the port nginx listens on.
+ */
+export async function startTlsBasicNginx (t: Teardown, upstreamPort: number, user: string, password: string): Promise<number> {
+  const cert = createSelfSignedCert(t)
+  const htpasswd = writeHtpasswd(cert.dir, user, password)
+  const port = await freePort()
+  await startNginx(t, {
+    site: nginxTlsBasicSite({ listen: `127.0.0.1:${port}`, serverName: TLS_NAME, upstream: `127.0.0.1:${upstreamPort}`, certificate: cert.cert, certificateKey: cert.key, htpasswd }),
+    host: '127.0.0.1',
+    port,
+  })
+  return port
 }

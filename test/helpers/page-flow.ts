@@ -108,6 +108,12 @@ export async function exercisePage (t: TT, page: Page, o: FlowOptions): Promise<
   await screenshot(page, `${o.name}-events`)
 
   // A reload re-attaches to the same chat: its output is replayed, and no second chat starts.
+  // The page reloads on the Events view, with the terminal hidden: the chat must not be told a
+  // made-up size (80x24) before the terminal is shown and measured.
+  const defaultSize = (text: string): number => text.split('[size 80x24]').length - 1
+  await openView(page, 'chat')
+  const defaultsBefore = defaultSize(await terminalText(page))
+  await openView(page, 'events')
   await page.reload()
   await waitText(page, '#session', /Title\s+Fixture chat/)
   t.pass(`${o.name}: after a reload, the events view still knows the chat (a new channel, followed)`)
@@ -119,6 +125,7 @@ export async function exercisePage (t: TT, page: Page, o: FlowOptions): Promise<
   await page.keyboard.press('Enter')
   await waitTerminal(page, 'you said: after reload')
   t.pass(`${o.name}: the re-attached chat takes input`)
+  t.equal(defaultSize(await terminalText(page)), defaultsBefore, `${o.name}: re-attaching in the background did not resize the chat to 80x24`)
 
   // The update action, followed to the end of its log.
   await openView(page, 'actions')

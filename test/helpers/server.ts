@@ -6,6 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import type { FastifyInstance } from 'fastify'
 import { createDashboard, type DashboardOptions } from '../../src/app.js'
+import { randomUUID } from 'node:crypto'
+import { createFixtureHome, type HomeOptions } from './home.js'
 import { CLI, FIXTURES } from './paths.js'
 
 export const TEST_TOKEN = 'test-token-0123456789abcdefghijklmnop'
@@ -92,4 +94,21 @@ export function chatFixture (marker: string): string {
 /** The fixture JSON-RPC gateway (test/fixtures/gateway.mjs) as a --gateway-command. */
 export function gatewayFixture (marker: string): string {
   return `${process.execPath} ${FIXTURES}/gateway.mjs --marker=${marker}`
+}
+
+export interface ChatServer {
+  readonly server: Running
+  /** Tags the fixture chat's and gateway's processes (processesWith). */
+  readonly marker: string
+  /** The fixture HERMES_HOME. */
+  readonly home: string
+}
+
+/** The dashboard on a fixture home, with the fixture chat and gateway as its programs. */
+export async function startChatServer (t: Teardown, options: DashboardOptions = {}, home: HomeOptions = {}): Promise<ChatServer> {
+  const marker = randomUUID()
+  const fixture = createFixtureHome(home)
+  t.teardown(fixture.remove)
+  const server = await startServer(t, { chatCommand: chatFixture(marker), gatewayCommand: gatewayFixture(marker), ...options, hermesHome: fixture.dir })
+  return { server, marker, home: fixture.dir }
 }

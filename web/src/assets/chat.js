@@ -6,7 +6,7 @@ import { FitAddon } from '@xterm/addon-fit'
 import { Terminal } from '@xterm/xterm'
 import { chatKey, renewChatKey } from './keys.js'
 import { liveSocket } from './live.js'
-import { showNotice, hideNotice, setBadge, countdown } from './ui.js'
+import { socketStateView } from './ui.js'
 
 /**
  * @param {object} o
@@ -22,7 +22,9 @@ export function createChat ({ channel, showView }) {
   // Set on each open: the first output after it is the server's replay of the chat, which replaces
   // what the terminal shows. (A socket that is refused sends nothing and leaves the screen as it was.)
   let replayNext = false
-  let stopCountdown = () => {}
+  // Whether the chat has been told this terminal's size on the current connection.
+  let sizeSent = false
+  const visible = () => box.offsetParent !== null
 
   const term = new Terminal({
     cursorBlink: true,
@@ -44,7 +46,10 @@ export function createChat ({ channel, showView }) {
     binary: true,
     onOpen (send) {
       replayNext = true
-      send(resizeFrame())
+      // A hidden terminal has no size of its own yet (it would say 80x24): the chat keeps the size it
+      // has until the view is shown and measured.
+      sizeSent = visible()
+      if (sizeSent) send(resizeFrame())
     },
     onMessage (data) {
       if (replayNext) {
@@ -53,21 +58,10 @@ export function createChat ({ channel, showView }) {
       }
       term.write(typeof data === 'string' ? data : new Uint8Array(data))
     },
-    onState (s) {
-      stopCountdown()
-      if (s.state === 'connecting') {
-        setBadge(state, 'connecting…', 'warn')
-      } else if (s.state === 'open') {
-        setBadge(state, 'connected', 'ok')
-        hideNotice(notice)
-      } else if (s.state === 'waiting') {
-        stopCountdown = countdown(s.until, (secs) => setBadge(state, `reconnecting in ${secs} s`, 'warn'))
-        showNotice(notice, s.info, { label: 'Reconnect now', run: () => socket.connect() })
-      } else {
-        setBadge(state, s.info.kind === 'refused' ? `refused: ${s.info.reason || 'no reason'}` : s.info.kind === 'superseded' ? 'open elsewhere' : s.info.kind === 'exited' ? 'ended' : 'stopped', s.info.kind === 'superseded' ? 'warn' : 'bad')
-        showNotice(notice, s.info, action(s.info.action))
-      }
-    },
+    onState: socketStateView(state, notice, {
+      reconnect: () => socket.connect(),
+      whenStopped: (info) => action(info.action),
+    }),
   })
 
   function action (name) {
@@ -83,14 +77,18 @@ export function createChat ({ channel, showView }) {
   term.onBinary((data) => { socket.send(Uint8Array.from(data, (c) => c.charCodeAt(0) & 0xff)) })
   term.onResize(() => {
     showSize()
-    socket.send(resizeFrame())
+    if (socket.send(resizeFrame())) sizeSent = true
   })
 
   let pending = 0
   const refit = () => {
     cancelAnimationFrame(pending)
     // Hidden (another view is shown): no box to measure; the next show fits again.
-    pending = requestAnimationFrame(() => { if (box.offsetParent !== null) fit.fit() })
+    pending = requestAnimationFrame(() => {
+      if (!visible()) return
+      fit.fit()
+      if (!sizeSent && socket.send(resizeFrame())) sizeSent = true
+    })
   }
   new ResizeObserver(refit).observe(box)
 
@@ -104,7 +102,7 @@ export function createChat ({ channel, showView }) {
     if (started) return
     started = true
     term.open(box)
-    if (box.offsetParent !== null) fit.fit()
+    if (visible()) fit.fit()
     showSize()
     socket.connect()
   }

@@ -3,7 +3,7 @@
 
 import { liveSocket } from './live.js'
 import { summarizeEvent } from './text.js'
-import { clock, countdown, el, fillList, hideNotice, setBadge, showNotice } from './ui.js'
+import { clock, el, fillList, socketStateView } from './ui.js'
 
 const MAX_SHOWN = 200
 
@@ -15,7 +15,6 @@ export function createEvents ({ channel, showView }) {
   const tabBadge = document.getElementById('tab-events-dot')
   const view = document.getElementById('view-events')
   document.getElementById('events-channel').textContent = channel
-  let stopCountdown = () => {}
 
   const socket = liveSocket({
     path: '/api/events',
@@ -31,18 +30,10 @@ export function createEvents ({ channel, showView }) {
       while (list.children.length > MAX_SHOWN) list.lastChild.remove()
       if (view.hidden) tabBadge.hidden = false
     },
-    onState (s) {
-      stopCountdown()
-      if (s.state === 'connecting') setBadge(state, 'connecting…', 'warn')
-      else if (s.state === 'open') { setBadge(state, 'connected', 'ok'); hideNotice(notice) }
-      else if (s.state === 'waiting') {
-        stopCountdown = countdown(s.until, (secs) => setBadge(state, `reconnecting in ${secs} s`, 'warn'))
-        showNotice(notice, s.info, { label: 'Reconnect now', run: () => socket.connect() })
-      } else {
-        setBadge(state, `refused: ${s.info.reason || 'no reason'}`, 'bad')
-        showNotice(notice, s.info, { label: 'See Connection', run: () => showView('connection') })
-      }
-    },
+    onState: socketStateView(state, notice, {
+      reconnect: () => socket.connect(),
+      whenStopped: () => ({ label: 'See Connection', run: () => showView('connection') }),
+    }),
   })
   socket.connect()
   return { shown () { tabBadge.hidden = true } }

@@ -50,6 +50,34 @@ export function hideNotice (node) {
   node.replaceChildren()
 }
 
+// The badge once the page has stopped trying, by the kind of close (closes.js).
+const STOPPED = { superseded: 'open elsewhere', exited: 'ended', failed: 'stopped' }
+
+/**
+ * Shows a live socket's state (live.js) in its badge and notice: connecting, connected, a countdown
+ * to the next attempt (with a button to skip it), or why the page stopped and the one thing to do.
+ * Returns the onState function for liveSocket.
+ */
+export function socketStateView (badge, notice, { reconnect, whenStopped }) {
+  let stopCountdown = () => {}
+  return (s) => {
+    stopCountdown()
+    if (s.state === 'connecting') {
+      setBadge(badge, 'connecting…', 'warn')
+    } else if (s.state === 'open') {
+      setBadge(badge, 'connected', 'ok')
+      hideNotice(notice)
+    } else if (s.state === 'waiting') {
+      stopCountdown = countdown(s.until, (secs) => setBadge(badge, `reconnecting in ${secs} s`, 'warn'))
+      showNotice(notice, s.info, { label: 'Reconnect now', run: reconnect })
+    } else {
+      const label = s.info.kind === 'refused' ? `refused: ${s.info.reason || 'no reason'}` : STOPPED[s.info.kind] ?? 'stopped'
+      setBadge(badge, label, s.info.kind === 'superseded' ? 'warn' : 'bad')
+      showNotice(notice, s.info, whenStopped(s.info))
+    }
+  }
+}
+
 export function clock (date = new Date()) {
   return date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })
 }
