@@ -132,6 +132,10 @@ export const ERRORS = {
     reason: 'frame_too_large', status: 413, close: 1009,
     meaning: 'A WebSocket message is larger than the endpoint accepts.',
   },
+  HD_ERR_UPGRADE_REQUIRED: {
+    reason: 'upgrade_required', status: 426, close: 4400,
+    meaning: 'A WebSocket endpoint got a plain HTTP request: usually a proxy that does not pass the Upgrade and Connection headers. (Only HTTP can carry it; the close code is never sent.)',
+  },
   HD_ERR_FRAME_UNSUPPORTED: {
     reason: 'frame_unsupported', status: 400, close: 1003,
     meaning: 'A WebSocket message of a kind the endpoint does not take (binary on /api/pub).',

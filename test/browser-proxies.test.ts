@@ -3,16 +3,18 @@
 // and Basic auth, nginx serving the dashboard under /hermes/ (prefix stripped, X-Forwarded-Prefix
 // set), and Caddy on the same host. In each, the whole flow of page-flow.ts: status, Chat with a
 // typed line, resize, the chat's session.info in Events, re-attach after a reload, the update log
-// followed to its end, the Connection view; then the chat's exit as the page shows it.
+// followed to its end, the Connection view; then the chat's exit as the page shows it. And nginx
+// without the WebSocket lines: the page finds out why its sockets fail and says so.
 
 import { randomUUID } from 'node:crypto'
 import https from 'node:https'
 import t from 'tap'
-import { CHROMIUM, launchChromium } from './helpers/browser.js'
+import { CHROMIUM, launchChromium, screenshot, watchErrors } from './helpers/browser.js'
 import { caddyProxyConfig, startCaddy } from './helpers/caddy.js'
-import { nginxSubPathSite, startNginx, startTlsBasicNginx } from './helpers/nginx.js'
-import { endChat, exercisePage, recordUrls } from './helpers/page-flow.js'
+import { nginxProxySite, nginxSubPathSite, startNginx, startTlsBasicNginx } from './helpers/nginx.js'
+import { endChat, exercisePage, openView, recordUrls, waitText } from './helpers/page-flow.js'
 import { freePort } from './helpers/proc.js'
+import { processesWith } from './helpers/pty-client.js'
 import { requireProgram } from './helpers/requirements.js'
 import { startChatServer } from './helpers/server.js'
 import { TLS_NAME } from './helpers/tls.js'
@@ -83,4 +85,34 @@ t.test('Caddy on the same host', async (t) => {
   await page.goto(`http://${name}:${port}/`)
   await exercisePage(t, page, { name: 'caddy', marker, mode: 'loopback', connection: /came from 127\.0\.0\.1, a trusted proxy/ })
   await endChat(t, page, { name: 'caddy', marker })
+})
+
+t.test('nginx that does not pass WebSocket upgrades: the page says so, instead of retrying for ever', async (t) => {
+  if (!requireProgram(t, CHROMIUM, 'apt-get install chromium')) return
+  if (!requireProgram(t, 'nginx', 'apt-get install nginx')) return
+  const { server, marker } = await startChatServer(t, { trust: 'loopback', trustedProxies: 'loopback' }, HOME)
+  const port = await freePort()
+  // The most common mistake (reference: "the page loads but the live part is dead"): the site
+  // without its Upgrade and Connection lines.
+  const site = nginxProxySite({ listen: `127.0.0.1:${port}`, upstream: `127.0.0.1:${server.port}` })
+    .split('\n').filter((line) => !/proxy_set_header (Upgrade|Connection)/.test(line)).join('\n')
+  t.notMatch(site, /Upgrade \$http_upgrade/, 'the site passes no upgrade')
+  await startNginx(t, { site, host: '127.0.0.1', port })
+  const browser = await launchChromium(t)
+  const page = await browser.newPage({ viewport: VIEWPORT })
+  const errors = watchErrors(page)
+  await page.goto(`http://127.0.0.1:${port}/`)
+  await waitText(page, '#conn', /^connected$/)
+  t.pass('the page and its REST calls work through this proxy')
+  const notice = await waitText(page, '#chat-notice', /WebSockets do not get through/, 30_000)
+  t.match(notice, /plain HTTP request, without its WebSocket upgrade/, 'the chat names the cause')
+  t.match(notice, /proxy_set_header Upgrade \$http_upgrade/, 'and the fix, from the server\'s hint')
+  t.equal(await page.locator('#chat-notice').getAttribute('data-reason'), 'upgrade_required')
+  t.match(await page.locator('#chat-state').innerText(), /stopped/, 'and stops retrying')
+  await openView(page, 'events')
+  await waitText(page, '#events-notice', /WebSockets do not get through/)
+  t.pass('the events feed says the same')
+  await screenshot(page, 'proxy-without-upgrade')
+  t.equal(processesWith(marker).length, 0, 'no chat was started by the plain requests')
+  t.same(errors.filter((e) => !/WebSocket|status of 426/.test(e)), [], 'no console errors but the failed handshakes and the 426 the page asked for')
 })

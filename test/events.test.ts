@@ -6,7 +6,7 @@
 import t from 'tap'
 import { WebSocket } from 'ws'
 import { createFixtureHome } from './helpers/home.js'
-import { localPeer, type WsConn } from './helpers/peer.js'
+import { json, localPeer, type WsConn } from './helpers/peer.js'
 import { startServer, TEST_TOKEN, type Running } from './helpers/server.js'
 
 const peer = localPeer()
@@ -144,4 +144,28 @@ t.test('a subscriber that stops reading is dropped with 1013; others get everyth
   t.ok(heapMiB < 1024, `server process RSS stayed bounded (${heapMiB.toFixed(0)} MiB)`)
   fast.close()
   p.close()
+})
+
+t.test('a plain HTTP request to a WebSocket route: 426 upgrade_required, with the proxy hint, after the trust check', async (t) => {
+  const home = createFixtureHome()
+  t.teardown(home.remove)
+  const s = await startServer(t, { hermesHome: home.dir })
+  for (const path of ['/api/pty', '/api/ws', '/api/events?channel=a', '/api/pub?channel=a']) {
+    const r = await peer.http({ url: `${s.url}${path}`, headers: { 'X-Hermes-Session-Token': TEST_TOKEN } })
+    t.equal(r.status, 426, `${path}: 426`)
+    t.equal(r.headers.upgrade, 'websocket', 'with Upgrade: websocket')
+    const body = json(r) as { error: string, detail: string, hint: string }
+    t.equal(body.error, 'upgrade_required')
+    t.match(body.detail, /WebSocket endpoint/)
+    t.match(body.hint, /proxy_set_header Upgrade \$http_upgrade/, 'and what to change in the proxy')
+    const anonymous = await peer.http({ url: `${s.url}${path}` })
+    t.same([anonymous.status, (json(anonymous) as { error: string }).error], [401, 'token_missing'], `${path} without a credential: refused first, as every route`)
+    const queryOnly = await peer.http({ url: `${s.url}${path}${path.includes('?') ? '&' : '?'}token=${TEST_TOKEN}` })
+    // What a browser's WebSocket sends, with the upgrade lost on the way: the route takes ?token= and
+    // answers with the reason, which is all there is to give on a plain request.
+    t.equal(queryOnly.status, 426, `${path}: the WebSocket's own ?token= gets the reason too`)
+  }
+  const c = sub(s, 'after-426')
+  t.equal((await c.opened()).event, 'open', 'the real upgrade still works')
+  c.close()
 })

@@ -7,6 +7,7 @@ import type { RawData, WebSocket } from 'ws'
 import { closeReason, ERRORS, type ErrorCode } from '../errors.js'
 import { isChannel, type EventHub } from '../events/hub.js'
 import { toBuffer } from '../ws-data.js'
+import { websocketRoute } from './websocket-route.js'
 
 /** Largest event a publisher may send; a larger one closes the publisher with 1009. */
 export const MAX_EVENT_BYTES = 1024 * 1024
@@ -23,7 +24,7 @@ function channelOf (request: FastifyRequest): string | null {
 export async function eventRoutes (fastify: FastifyInstance, opts: { hub: EventHub }): Promise<void> {
   const { hub } = opts
 
-  fastify.get('/api/events', { websocket: true, config: { access: 'protected' } }, (socket, request) => {
+  websocketRoute(fastify, '/api/events', (socket, request) => {
     const channel = channelOf(request)
     if (channel === null) return closeWith(socket, 'HD_ERR_CHANNEL_INVALID')
     const unsubscribe = hub.subscribe(channel, socket)
@@ -32,7 +33,7 @@ export async function eventRoutes (fastify: FastifyInstance, opts: { hub: EventH
     socket.on('message', () => {})
   })
 
-  fastify.get('/api/pub', { websocket: true, config: { access: 'protected' } }, (socket, request) => {
+  websocketRoute(fastify, '/api/pub', (socket, request) => {
     const channel = channelOf(request)
     if (channel === null) return closeWith(socket, 'HD_ERR_CHANNEL_INVALID')
     socket.on('message', (data: RawData, isBinary: boolean) => {

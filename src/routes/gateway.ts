@@ -8,6 +8,7 @@ import { childEnv } from '../actions/runner.js'
 import { closeReason, DashboardError } from '../errors.js'
 import { bridgeGateway, type GatewayBridge } from '../gateway/bridge.js'
 import { requestedProfile, resolveProfile } from '../hermes/profiles.js'
+import { websocketRoute } from './websocket-route.js'
 
 export interface GatewayRoutesOptions {
   readonly command: readonly string[]
@@ -26,7 +27,7 @@ export async function gatewayRoutes (fastify: FastifyInstance, opts: GatewayRout
     await Promise.all([...bridges].map((b) => b.end()))
   })
 
-  fastify.get('/api/ws', { websocket: true, config: { access: 'protected' } }, (socket: WebSocket, request) => {
+  websocketRoute(fastify, '/api/ws', (socket: WebSocket, request) => {
     let bridge: GatewayBridge
     try {
       if (closing) throw new DashboardError('HD_ERR_GATEWAY_UNAVAILABLE', 'the dashboard is shutting down')

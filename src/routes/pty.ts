@@ -10,6 +10,7 @@ import type { ChatService, OpenedChat } from '../chat/service.js'
 import { closeReason, DashboardError, ERRORS } from '../errors.js'
 import { requestedProfile } from '../hermes/profiles.js'
 import { toBuffer } from '../ws-data.js'
+import { websocketRoute } from './websocket-route.js'
 
 /** Frames kept while the chat starts; a client typing faster than a spawn has no use for more. */
 const MAX_EARLY_FRAMES = 256
@@ -17,7 +18,7 @@ const MAX_EARLY_FRAMES = 256
 export async function ptyRoutes (fastify: FastifyInstance, opts: { chat: ChatService }): Promise<void> {
   const { chat } = opts
 
-  fastify.get('/api/pty', { websocket: true, config: { access: 'protected' } }, (socket: WebSocket, request) => {
+  websocketRoute(fastify, '/api/pty', (socket: WebSocket, request) => {
     let opened: OpenedChat | null = null
     let gone = false
     const early: Buffer[] = []

@@ -56,7 +56,9 @@ const EMPTY = Buffer.alloc(0)
 
 function routeInfoOf (opts: RouteOptions): RouteInfo {
   const config = (opts.config ?? {}) as { access?: Access, queryToken?: boolean }
-  const websocket = (opts as { websocket?: boolean }).websocket === true
+  // A WebSocket route is declared with `websocket: true`, or with a wsHandler beside an HTTP handler.
+  const ws = opts as { websocket?: boolean, wsHandler?: unknown }
+  const websocket = ws.websocket === true || typeof ws.wsHandler === 'function'
   return Object.freeze({ trust: Object.freeze({ access: config.access ?? 'protected', queryToken: websocket || config.queryToken === true }), websocket })
 }
 

@@ -13,7 +13,8 @@ import { PROJECT_ROOT } from '../helpers/paths.js'
 
 interface CloseInfo { kind: string, title: string, text: string, action: string | null, reason: string, code: number }
 interface Closes {
-  describeClose (code: number, reason: string, feed: 'chat' | 'events'): CloseInfo
+  describeClose (code: number, reason: string, feed: 'chat' | 'events', opened?: boolean): CloseInfo
+  describeProbe (err: { status?: number, reason?: string | null, message?: string, hint?: string | null }): CloseInfo | null
   reasonCode (reason: string): string
   retryDelay (attempt: number, random?: () => number): number
 }
@@ -66,6 +67,21 @@ t.test('chat closes: superseded, exited, failed; what reconnects by itself', asy
   t.equal(closes.reasonCode('process_exited code=0'), 'process_exited')
   t.equal(closes.reasonCode(''), '')
   t.equal(closes.reasonCode('<b>'), '', 'only a reason code is taken as one')
+})
+
+t.test('a socket that never opens: the page keeps trying, then asks the server why', async (t) => {
+  const never = closes.describeClose(1006, '', 'chat', false)
+  t.equal(never.kind, 'retry')
+  t.equal(never.title, 'Cannot open a WebSocket')
+  const lost = closes.describeProbe({ status: 426, reason: 'upgrade_required', message: '/api/pty is a WebSocket endpoint', hint: 'proxy_set_header Upgrade $http_upgrade;' })
+  t.same(pick(lost as CloseInfo), { kind: 'failed', action: 'retry' }, 'a lost upgrade stops the retries: it will not mend itself')
+  t.match(lost?.text, /without its WebSocket upgrade[\s\S]*proxy_set_header Upgrade/, 'with the server\'s hint')
+  const refused = closes.describeProbe({ status: 401, reason: 'token_invalid', message: 'not this server\'s token', hint: 'Reload the page.' })
+  t.same(pick(refused as CloseInfo), { kind: 'refused', action: 'reload' })
+  t.match(refused?.text, /token_invalid/)
+  t.equal(closes.describeProbe({ status: 403, reason: 'host_not_allowed', message: 'x' })?.action, 'connection')
+  t.equal(closes.describeProbe({ message: 'Failed to fetch' }), null, 'a network error tells nothing: keep trying')
+  t.equal(closes.describeProbe({ status: 502, reason: null, message: 'Bad Gateway' }), null, 'nor does a proxy\'s 502')
 })
 
 t.test('backoff: doubling from 0.5 s to 30 s, with jitter inside ±20 %', async (t) => {

@@ -42,13 +42,33 @@ function where (code) {
  * @param {number} code
  * @param {string} reason
  * @param {Feed} feed
+ * @param {boolean} [opened] whether the socket had opened before it closed
  * @returns {CloseInfo}
  */
-export function describeClose (code, reason, feed) {
-  return { ...meaning(code, reason, feed), code }
+export function describeClose (code, reason, feed, opened = true) {
+  return { ...meaning(code, reason, feed, opened), code }
 }
 
-function meaning (code, reason, feed) {
+/**
+ * What a plain HTTP request to a WebSocket's path says about why the socket never opened (the
+ * browser does not tell a page the status of a failed handshake; live.js asks the server after two
+ * attempts in a row that never opened). Null when it tells nothing: the page keeps trying.
+ * @param {{ status?: number, reason?: string | null, message?: string, hint?: string | null }} err
+ * @returns {CloseInfo | null}
+ */
+export function describeProbe (err) {
+  const hint = err.hint ? ` ${err.hint}` : ''
+  if (err.reason === 'upgrade_required') {
+    return { kind: 'failed', reason: 'upgrade_required', code: 1006, action: 'retry', title: 'WebSockets do not get through', text: `The dashboard got this connection as a plain HTTP request, without its WebSocket upgrade: something in between drops it.${hint}` }
+  }
+  if (err.status === 400 || err.status === 401 || err.status === 403) {
+    const reason = err.reason ?? `http_${err.status}`
+    return { kind: 'refused', reason, code: 1006, action: err.status === 401 ? 'reload' : 'connection', title: 'The dashboard refused the connection', text: `${err.message ?? ''}${hint} The server said: ${reason}.`.trim() }
+  }
+  return null
+}
+
+function meaning (code, reason, feed, opened) {
   const said = String(reason ?? '')
   const rc = reasonCode(said)
   const server = said === '' ? '' : ` The server said: ${said}.`
@@ -84,6 +104,9 @@ function meaning (code, reason, feed) {
   }
   if (code === 1013) {
     return { kind: 'retry', reason: rc, action: 'reconnect', title: 'The page fell behind', text: 'The server dropped this feed because the page read it too slowly; it reconnects.' }
+  }
+  if (!opened) {
+    return { kind: 'retry', reason: rc, action: 'reconnect', title: 'Cannot open a WebSocket', text: 'The browser could not open a WebSocket to the dashboard. The page keeps trying, and asks the dashboard why.' }
   }
   return { kind: 'retry', reason: rc, action: 'reconnect', title: 'Connection lost', text: `The connection closed (code ${code}).${server} The page reconnects by itself.` }
 }

@@ -32,7 +32,9 @@ export function createEvents ({ channel, showView }) {
     },
     onState: socketStateView(state, notice, {
       reconnect: () => socket.connect(),
-      whenStopped: () => ({ label: 'See Connection', run: () => showView('connection') }),
+      whenStopped: (info) => info.action === 'retry'
+        ? { label: 'Try again', run: () => socket.connect() }
+        : { label: 'See Connection', run: () => showView('connection') },
     }),
   })
   socket.connect()

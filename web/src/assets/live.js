@@ -1,8 +1,11 @@
 // A WebSocket that comes back by itself after a drop (with backoff) and stops on a close that needs
 // the person: a refusal, a superseded or ended chat. What a close means is decided in closes.js.
+// When sockets keep failing before they open, the page cannot see why (browsers hide the handshake's
+// status), so it asks the server with a plain request to the same path: a proxy that drops the
+// upgrade, or a refusal, is then shown instead of an endless retry.
 
-import { openSocket } from './client.js'
-import { describeClose, retryDelay } from './closes.js'
+import { api, openSocket } from './client.js'
+import { describeClose, describeProbe, retryDelay } from './closes.js'
 
 // A socket that lived this long, or delivered anything, counts as a success: the backoff starts over.
 const HEALTHY_MS = 3000
@@ -21,6 +24,24 @@ export function liveSocket (o) {
   let ws = null
   let attempt = 0
   let timer = null
+  let unopened = 0 // closes in a row that came before an open
+  let probing = false
+
+  function stop (info) {
+    clearTimeout(timer)
+    timer = null
+    if (ws !== null) { const old = ws; ws = null; old.close(1000) }
+    o.onState({ state: 'stopped', info })
+  }
+
+  function probe () {
+    if (probing) return
+    probing = true
+    api(o.path, { params: o.params() }).then(() => null, describeProbe).then((info) => {
+      probing = false
+      if (info !== null && unopened > 0) stop(info)
+    }, () => { probing = false })
+  }
 
   function connect () {
     clearTimeout(timer)
@@ -46,8 +67,9 @@ export function liveSocket (o) {
     sock.onclose = (ev) => {
       if (ws !== sock) return
       ws = null
-      const info = describeClose(ev.code, ev.reason, o.feed)
+      const info = describeClose(ev.code, ev.reason, o.feed, openedAt > 0)
       if (delivered || (openedAt > 0 && Date.now() - openedAt >= HEALTHY_MS)) attempt = 0
+      unopened = openedAt > 0 ? 0 : unopened + 1
       if (info.kind !== 'retry') {
         o.onState({ state: 'stopped', info })
         return
@@ -55,18 +77,18 @@ export function liveSocket (o) {
       const delay = retryDelay(attempt++)
       timer = setTimeout(connect, delay)
       o.onState({ state: 'waiting', info, until: Date.now() + delay })
+      if (unopened >= 2) probe()
     }
   }
 
   return {
     /** Connects now: first time, after a stop, or to skip the wait. */
-    connect () { attempt = 0; connect() },
+    connect () { attempt = 0; unopened = 0; connect() },
     /** Sends when open; false when there is no open socket (the input is dropped, not queued). */
     send (data) {
       if (ws === null || ws.readyState !== WebSocket.OPEN) return false
       ws.send(data)
       return true
     },
-    get isOpen () { return ws !== null && ws.readyState === WebSocket.OPEN },
   }
 }
