@@ -248,3 +248,23 @@ t.test('keyboard only, and a 360 px wide screen', async (t) => {
   t.ok((size[0] ?? 0) >= 30, `the terminal still has ${size[0]} columns at 360 px`)
   t.same(errors, [], 'no console errors')
 })
+
+t.test('a failing update: the log to its end, and the exit code', async (t) => {
+  if (!requireProgram(t, CHROMIUM, 'apt-get install chromium')) return
+  const home = createFixtureHome()
+  t.teardown(home.remove)
+  const server = await startServer(t, { hermesHome: home.dir }, { HERMES_FIXTURE_EXIT: '3' })
+  const browser = await launchChromium(t)
+  const page = await browser.newPage({ viewport: VIEWPORT })
+  const errors = watchErrors(page)
+  await page.goto(`${server.url}/#actions`)
+  const update = page.locator('[data-action=hermes-update]')
+  await update.locator('button').click()
+  t.match(await waitText(page, '[data-action=hermes-update] [role=status]', /^failed/, 30_000), /^failed: exit 3$/, 'the badge says it failed, with the code')
+  t.match(await update.locator('pre').innerText(), /Update failed \(3\)\.\s*$/, 'the log, to its last line')
+  t.equal(await update.locator('button').isDisabled(), false, 'and the button can run it again')
+  await page.reload()
+  t.match(await waitText(page, '[data-action=hermes-update] [role=status]', /last run/), /^last run failed: exit 3$/, 'a reload shows how the last run ended')
+  await screenshot(page, 'update-failed')
+  t.same(errors, [], 'no console errors')
+})

@@ -29,8 +29,10 @@ function showLog (log, lines) {
   if (atEnd) log.scrollTop = log.scrollHeight
 }
 
+/** The badge of a run that is over. No exit code: the dashboard restarted since (the log remains). */
 function ended (status) {
-  return status.exit_code === 0 ? ['finished: exit 0', 'ok'] : [`failed: exit ${status.exit_code ?? '?'}`, 'bad']
+  if (status.exit_code === null) return ['ended', '']
+  return status.exit_code === 0 ? ['finished: exit 0', 'ok'] : [`failed: exit ${status.exit_code}`, 'bad']
 }
 
 export function createActions () {
@@ -89,7 +91,10 @@ export function createActions () {
     api(`/api/actions/${spec.name}/status`, { params: { lines: String(LINES) } }).then((s) => {
       if (s.running) { follow(); return }
       if (s.lines.length > 0) showLog(c.log, s.lines)
-      if (s.exit_code !== null) setBadge(c.badge, `last run ${ended(s)[0]}`, ended(s)[1])
+      if (s.exit_code !== null) {
+        const [text, kind] = ended(s)
+        setBadge(c.badge, `last run ${text}`, kind)
+      }
     }, () => {})
   }
   return { shown () {} }
