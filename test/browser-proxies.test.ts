@@ -1,19 +1,23 @@
 // test/browser-proxies.test.ts
 // The built-in page in Debian's Chromium behind real proxies started by the test: nginx with TLS
 // and Basic auth, nginx serving the dashboard under /hermes/ (prefix stripped, X-Forwarded-Prefix
-// set), and Caddy on the same host. In each, the whole flow of page-flow.ts: status, Chat with a
-// typed line, resize, the chat's session.info in Events, re-attach after a reload, the update log
-// followed to its end, the Connection view; then the chat's exit as the page shows it. And nginx
-// without the WebSocket lines: the page finds out why its sockets fail and says so.
+// set), Caddy on the same host, and nginx doing single sign-on (forward auth, with a verify server
+// in Authelia's place). In each, the whole flow of page-flow.ts: status, Chat with a typed line,
+// resize, the chat's session.info in Events, re-attach after a reload, the update log followed to
+// its end, the Connection view; then the chat's exit as the page shows it. And nginx without the
+// WebSocket lines: the page finds out why its sockets fail and says so.
 
 import { randomUUID } from 'node:crypto'
+import { createServer } from 'node:http'
 import https from 'node:https'
+import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { CHROMIUM, launchChromium, screenshot, watchErrors } from './helpers/browser.js'
 import { caddyProxyConfig, startCaddy } from './helpers/caddy.js'
-import { nginxProxySite, nginxSubPathSite, startNginx, startTlsBasicNginx } from './helpers/nginx.js'
+import { nginxForwardAuthSite, nginxProxySite, nginxSubPathSite, startNginx, startTlsBasicNginx } from './helpers/nginx.js'
 import { endChat, exercisePage, openView, recordUrls, waitText } from './helpers/page-flow.js'
 import { freePort } from './helpers/proc.js'
+import type { TT } from './helpers/proxy-checks.js'
 import { processesWith } from './helpers/pty-client.js'
 import { requireProgram } from './helpers/requirements.js'
 import { startChatServer } from './helpers/server.js'
@@ -115,4 +119,64 @@ t.test('nginx that does not pass WebSocket upgrades: the page says so, instead o
   await screenshot(page, 'proxy-without-upgrade')
   t.equal(processesWith(marker).length, 0, 'no chat was started by the plain requests')
   t.same(errors.filter((e) => !/WebSocket|status of 426/.test(e)), [], 'no console errors but the failed handshakes and the 426 the page asked for')
+})
+
+/**
+ * Plays the SSO server's part in forward auth (Authelia's /api/authz/auth-request): a known session
+ * cookie gets 200 with the user and groups as headers, anything else 401. Records what it was asked.
+ */
+async function startVerifyServer (t: TT, sessions: Record<string, { user: string, groups: string }>): Promise<{ port: number, asked: string[] }> {
+  const asked: string[] = []
+  const server = createServer((req, res) => {
+    asked.push(String(req.headers['x-original-url'] ?? ''))
+    const cookie = /(?:^|;\s*)sso_session=([^;]+)/.exec(req.headers.cookie ?? '')?.[1]
+    const who = cookie === undefined ? undefined : sessions[cookie]
+    if (who === undefined) { res.writeHead(401).end(); return }
+    res.writeHead(200, { 'Remote-User': who.user, 'Remote-Groups': who.groups }).end()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
+  return { port: (server.address() as AddressInfo).port, asked }
+}
+
+t.test('nginx with single sign-on (forward auth, as for Authelia): identity headers, WebSockets included', async (t) => {
+  if (!requireProgram(t, CHROMIUM, 'apt-get install chromium')) return
+  if (!requireProgram(t, 'nginx', 'apt-get install nginx')) return
+  const sessions: Record<string, { user: string, groups: string }> = { 'alice-session': { user: 'alice', groups: 'admins,family' } }
+  const verify = await startVerifyServer(t, sessions)
+  const { server, marker } = await startChatServer(t, { trust: 'proxy', trustedProxies: 'loopback', authHeader: 'Remote-User', groupsHeader: 'Remote-Groups', groupProfiles: 'admins=*' }, HOME)
+  const port = await freePort()
+  await startNginx(t, { site: nginxForwardAuthSite({ listen: `127.0.0.1:${port}`, upstream: `127.0.0.1:${server.port}`, verify: `http://127.0.0.1:${verify.port}/verify` }), host: '127.0.0.1', port })
+  const browser = await launchChromium(t)
+  const url = `http://127.0.0.1:${port}/`
+
+  const stranger = await browser.newPage()
+  t.equal((await stranger.goto(url))?.status(), 401, 'not signed in at the SSO server: nginx answers 401')
+  await stranger.close()
+
+  // Signed in at the portal: the browser holds the SSO server's session cookie.
+  const context = await browser.newContext({ viewport: VIEWPORT })
+  await context.addCookies([{ name: 'sso_session', value: 'alice-session', url }])
+  const page = await context.newPage()
+  await page.goto(url)
+  await exercisePage(t, page, { name: 'nginx-sso', marker, mode: 'proxy', connection: /The proxy says the user is alice \(groups: admins, family\)/ })
+  t.match(await page.locator('#conn-details').innerText(), /Signed-in user\s+alice/)
+  t.ok(verify.asked.some((u) => u.includes('/api/pty?')), 'the SSO server was asked about the chat\'s WebSocket too')
+  t.ok(verify.asked.some((u) => u.includes('/api/events?')), 'and about the events feed')
+
+  // A page script naming itself someone else: nginx replaces the header with the SSO server's answer.
+  const claimed = await page.evaluate(async () => {
+    const r = await fetch('/api/trust/explain', { headers: { 'Remote-User': 'mallory', 'Remote-Groups': 'admins' } })
+    return ((await r.json()) as { identity: { user: string } | null }).identity?.user ?? null
+  })
+  t.equal(claimed, 'alice', 'a Remote-User set by the page does not get through')
+  await endChat(t, page, { name: 'nginx-sso', marker })
+
+  // The SSO session ends (signed out elsewhere, expired): the page says so at its next refresh.
+  delete sessions['alice-session']
+  await openView(page, 'status')
+  const notice = await waitText(page, '#status-notice', /401/, 15_000)
+  t.match(notice, /from something in front of the dashboard/, 'a proxy\'s 401 is told apart from the dashboard\'s')
+  t.match(await page.locator('#conn').innerText(), /refused: http_401/)
+  t.equal(await page.locator('#status-notice button').innerText(), 'Reload the page', 'and a reload (back through the portal) is offered')
 })

@@ -125,11 +125,52 @@ ${location(p.upstream, '$http_host', `${p.prefix}/`, `        proxy_set_header X
 `
 }
 
+export interface NginxForwardAuthParams {
+  readonly listen: string
+  readonly upstream: string
+  /** The SSO server's verify endpoint, as nginx reaches it: `http://127.0.0.1:9091/api/authz/auth-request`. */
+  readonly verify: string
+}
+
+/**
+ * SSO in front of the dashboard, the way Authelia's and authentik's nginx guides do it: every
+ * request (WebSocket handshakes included) is first checked with the SSO server by auth_request, and
+ * the user and groups it answers with are set as Remote-User and Remote-Groups. proxy_set_header
+ * replaces whatever the browser sent under those names, and nginx drops header names with
+ * underscores, so only the SSO server's answer reaches the dashboard.
+ */
+export function nginxForwardAuthSite (p: NginxForwardAuthParams): string {
+  return `${WEBSOCKET_MAP}
+
+server {
+    listen ${p.listen};
+
+    location = /internal/sso-verify {
+        internal;
+        proxy_pass ${p.verify};
+        proxy_pass_request_body off;
+        proxy_set_header Content-Length "";
+        proxy_set_header X-Original-Method $request_method;
+        proxy_set_header X-Original-URL $scheme://$http_host$request_uri;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    }
+
+${location(p.upstream, '$http_host', '/', `        auth_request /internal/sso-verify;
+        auth_request_set $sso_user $upstream_http_remote_user;
+        auth_request_set $sso_groups $upstream_http_remote_groups;
+        proxy_set_header Remote-User $sso_user;
+        proxy_set_header Remote-Groups $sso_groups;
+`)}
+}
+`
+}
+
 /** The example values docs/proxy-snippets.md renders the templates with. */
 export const NGINX_DOC_EXAMPLES = {
   sameHost: nginxProxySite({ listen: '80', upstream: '127.0.0.1:9119' }),
   otherHost: nginxProxySite({ listen: '80', upstream: '10.0.0.5:9119' }),
   subPath: nginxSubPathSite({ listen: '80', upstream: '127.0.0.1:9119', prefix: '/hermes' }),
+  forwardAuth: nginxForwardAuthSite({ listen: '80', upstream: '127.0.0.1:9119', verify: 'http://127.0.0.1:9091/api/authz/auth-request' }),
   tlsBasic: nginxTlsBasicSite({
     listen: '443',
     serverName: 'dash.example.test',

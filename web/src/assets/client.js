@@ -37,7 +37,8 @@ export async function api (path, { params = {}, method = 'GET', body } = {}) {
   })
   const text = await res.text()
   let parsed = null
-  try { parsed = text === '' ? null : JSON.parse(text) } catch { parsed = { detail: text.slice(0, 200) } }
+  // Not JSON: the answer came from something in front of the dashboard (a proxy's error page).
+  try { parsed = text === '' ? null : JSON.parse(text) } catch { parsed = { detail: `${res.status} ${res.statusText} from something in front of the dashboard (a proxy?), not from the dashboard itself.` } }
   if (!res.ok) throw new ApiError(res.status, parsed)
   return parsed
 }
