@@ -27,8 +27,26 @@ function ip (...args: string[]): void {
 
 export class NetnsUnavailable extends Error {}
 
+/**
+ * Deletes namespaces left by test processes that are gone: a process killed by a timeout never runs
+ * its exit handler. Each name carries its creator's pid; a live creator's are left alone.
+ */
+function sweepStale (): void {
+  const listed = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? ''
+  for (const m of listed.matchAll(/^hdt(\d+)n\d+\b/gm)) {
+    const pid = Number(m[1])
+    if (pid === process.pid) continue
+    try {
+      process.kill(pid, 0)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') spawnSync('ip', ['netns', 'del', m[0]])
+    }
+  }
+}
+
 /** Creates the namespace; throws NetnsUnavailable (with the reason) when this machine cannot. */
 export async function createTestNet (): Promise<TestNet> {
+  if (counter === 0) sweepStale()
   const n = counter++
   const slot = (process.pid * 4 + n) % 16384
   const a = 64 + (slot >> 8)
