@@ -45,6 +45,7 @@ for (const m of MODES) {
     const { server, marker, home } = await startChatServer(t, m.options, HOME)
     const browser = await launchChromium(t)
     const page = await browser.newPage({ viewport: VIEWPORT })
+    const errors = watchErrors(page)
     const response = await page.goto(`${server.url}/`)
     if (m.mode === 'token') {
       // The token once, on the small page token mode shows; then the page runs from its cookie.
@@ -53,8 +54,10 @@ for (const m of MODES) {
       await screenshot(page, 'token-page')
       await page.fill('#token', TEST_TOKEN)
       await Promise.all([page.waitForURL(`${server.url}/`), page.click('button[type=submit]')])
+      t.match(errors.join('\n'), /status of 401/, 'Chromium logged the token page\'s 401')
+      errors.splice(0) // expected: from here on the page must log nothing
     }
-    await exercisePage(t, page, { name: `direct-${m.mode}`, marker, mode: m.mode, connection: m.connection })
+    await exercisePage(t, page, { name: `direct-${m.mode}`, marker, mode: m.mode, connection: m.connection, errors })
     await openView(page, 'status')
     const status = await page.locator('#status').innerText()
     t.match(status, new RegExp(`Gateway\\s+running, pid ${process.pid}`), 'gateway state from gateway_state.json, pid from gateway.pid')

@@ -9,7 +9,7 @@
 /// <reference lib="dom" />
 
 import type { Page } from 'playwright-core'
-import { screenshot, watchErrors } from './browser.js'
+import { screenshot } from './browser.js'
 import type { TT } from './proxy-checks.js'
 import { eventually, processesWith } from './pty-client.js'
 
@@ -56,6 +56,8 @@ export interface FlowOptions {
   readonly mode: string
   /** What the Connection view must say of where the request came from. */
   readonly connection: RegExp
+  /** Console errors, collected (watchErrors) since before the page was loaded. */
+  readonly errors: readonly string[]
 }
 
 /**
@@ -63,8 +65,6 @@ export interface FlowOptions {
  * 1280x800 at the start.
  */
 export async function exercisePage (t: TT, page: Page, o: FlowOptions): Promise<void> {
-  const errors = watchErrors(page)
-
   // Status: shown in the header at once, details in its view.
   await waitText(page, '#conn', /^connected$/)
   await openView(page, 'status')
@@ -144,7 +144,7 @@ export async function exercisePage (t: TT, page: Page, o: FlowOptions): Promise<
   t.match(await page.locator('#conn-details').innerText(), /WebSockets\s+allowed/, `${o.name}: WebSockets allowed`)
   await screenshot(page, `${o.name}-connection`)
 
-  t.same(errors, [], `${o.name}: no console errors`)
+  t.same(o.errors, [], `${o.name}: no console errors`)
 }
 
 /** Ends the chat from the page and waits until its process is gone. */
