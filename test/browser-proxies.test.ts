@@ -1,11 +1,12 @@
 // test/browser-proxies.test.ts
 // The built-in page in Debian's Chromium behind real proxies started by the test: nginx with TLS
 // and Basic auth, nginx serving the dashboard under /hermes/ (prefix stripped, X-Forwarded-Prefix
-// set), Caddy on the same host, and nginx doing single sign-on (forward auth, with a verify server
-// in Authelia's place). In each, the whole flow of page-flow.ts: status, Chat with a typed line,
-// resize, the chat's session.info in Events, re-attach after a reload, the update log followed to
-// its end, the Connection view; then the chat's exit as the page shows it. And nginx without the
-// WebSocket lines: the page finds out why its sockets fail and says so.
+// set), Caddy on the same host, nginx on another host (a test network; proxy mode), and nginx
+// doing single sign-on (forward auth, with a verify server in Authelia's place). In each, the whole
+// flow of page-flow.ts: status, Chat with a typed line, resize, the chat's session.info in Events,
+// re-attach after a reload, the update log followed to its end, the Connection view; then the
+// chat's exit as the page shows it. And nginx without the WebSocket lines: the page finds out why
+// its sockets fail and says so.
 
 import { randomUUID } from 'node:crypto'
 import { createServer } from 'node:http'
@@ -19,7 +20,7 @@ import { endChat, exercisePage, openView, recordUrls, waitText } from './helpers
 import { freePort } from './helpers/proc.js'
 import type { TT } from './helpers/proxy-checks.js'
 import { processesWith } from './helpers/pty-client.js'
-import { requireProgram } from './helpers/requirements.js'
+import { requireProgram, requireTestNet } from './helpers/requirements.js'
 import { startChatServer } from './helpers/server.js'
 import { TLS_NAME } from './helpers/tls.js'
 
@@ -92,6 +93,27 @@ t.test('Caddy on the same host', async (t) => {
   await page.goto(`http://${name}:${port}/`)
   await exercisePage(t, page, { name: 'caddy', marker, mode: 'loopback', connection: /came from 127\.0\.0\.1, a trusted proxy/, errors })
   await endChat(t, page, { name: 'caddy', marker })
+})
+
+t.test('nginx on another host (a test network), proxy mode, the dashboard on a non-loopback address', async (t) => {
+  if (!requireProgram(t, CHROMIUM, 'apt-get install chromium')) return
+  if (!requireProgram(t, 'nginx', 'apt-get install nginx')) return
+  const net = await requireTestNet(t)
+  if (net === null) return
+  const proxyAddr = net.addrs[0] as string
+  // The browser is on this host and reaches nginx over the veth, so the dashboard sees nginx's address
+  // and nginx forwards this host's: the Docker / tunnel-pod shape, where Chat used to die with 4403.
+  const { server, marker } = await startChatServer(t, { host: net.hostAddr, trust: 'proxy', trustedProxies: proxyAddr }, HOME)
+  const port = 8080
+  await startNginx(t, { site: nginxProxySite({ listen: `${proxyAddr}:${port}`, upstream: `${net.hostAddr}:${server.port}` }), host: proxyAddr, port, netns: net.ns })
+  const browser = await launchChromium(t)
+  const page = await browser.newPage({ viewport: VIEWPORT })
+  const errors = watchErrors(page)
+  await page.goto(`http://${proxyAddr}:${port}/`)
+  const chain = new RegExp(`came from ${proxyAddr.replace(/\./g, '\\.')}, a trusted proxy\\.[\\s\\S]*the client is ${net.hostAddr.replace(/\./g, '\\.')}`)
+  await exercisePage(t, page, { name: 'nginx-other-host', marker, mode: 'proxy', connection: chain, errors })
+  t.match(await page.locator('#conn-details').innerText(), new RegExp(`Your address\\s+${net.hostAddr.replace(/\./g, '\\.')}`), 'the browser\'s address, from the trusted proxy\'s X-Forwarded-For')
+  await endChat(t, page, { name: 'nginx-other-host', marker })
 })
 
 t.test('nginx that does not pass WebSocket upgrades: the page says so, instead of retrying for ever', async (t) => {
