@@ -2,19 +2,14 @@
 // Bad input on /api/pty and /api/ws: invalid UTF-8, non-UTF-8 bytes, absurd or glued RESIZE frames,
 // a 64 MiB frame, an invalid channel. Each gets its defined answer and the server keeps serving.
 
-import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { WebSocket } from 'ws'
-import { createFixtureHome } from './helpers/home.js'
 import { PtyClient, withTimeout } from './helpers/pty-client.js'
 import { frame, rawWebSocket } from './helpers/raw-ws.js'
-import { chatFixture, gatewayFixture, startServer, TEST_TOKEN } from './helpers/server.js'
+import { startChatServer, TEST_TOKEN } from './helpers/server.js'
 
 t.test('bad input on the chat and gateway sockets', async (t) => {
-  const home = createFixtureHome()
-  t.teardown(home.remove)
-  const marker = randomUUID()
-  const server = await startServer(t, { hermesHome: home.dir, chatCommand: chatFixture(marker), gatewayCommand: gatewayFixture(marker) })
+  const { server } = await startChatServer(t)
   const url = (q = ''): string => `ws://127.0.0.1:${server.port}/api/pty?token=${TEST_TOKEN}${q}`
 
   const alive = async (when: string): Promise<void> => {

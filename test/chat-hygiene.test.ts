@@ -3,20 +3,15 @@
 // of them dropped before the chat has even started), a child killed from outside, and the close
 // codes the front end sees for it.
 
-import { randomUUID } from 'node:crypto'
 import t from 'tap'
-import { createFixtureHome } from './helpers/home.js'
 import { eventually, processesWith, PtyClient, withTimeout } from './helpers/pty-client.js'
 import type { TT } from './helpers/proxy-checks.js'
-import { chatFixture, startServer, TEST_TOKEN, type Running } from './helpers/server.js'
+import { startChatServer, TEST_TOKEN, type Running } from './helpers/server.js'
 
 const CYCLES = 200
 
 async function setup (t: TT): Promise<{ server: Running, marker: string, url: (q?: string) => string }> {
-  const marker = randomUUID()
-  const home = createFixtureHome()
-  t.teardown(home.remove)
-  const server = await startServer(t, { hermesHome: home.dir, chatCommand: chatFixture(marker) })
+  const { server, marker } = await startChatServer(t)
   return { server, marker, url: (q = '') => `ws://127.0.0.1:${server.port}/api/pty?token=${TEST_TOKEN}${q}` }
 }
 

@@ -7,17 +7,15 @@
 import { randomUUID } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import t from 'tap'
-import { createFixtureHome } from './helpers/home.js'
 import type { TT } from './helpers/proxy-checks.js'
 import { localPeer } from './helpers/peer.js'
 import { eventually, processesWith, PtyClient, withTimeout } from './helpers/pty-client.js'
-import { chatFixture, startServer, TEST_TOKEN, type Running } from './helpers/server.js'
+import { startChatServer, TEST_TOKEN, type Running } from './helpers/server.js'
 
 const ENV_RE = /ENV (\{.*\})\r/
 
 async function chatServer (t: TT, extra: Record<string, unknown> = {}): Promise<{ server: Running, marker: string, home: string }> {
-  const marker = randomUUID()
-  const home = createFixtureHome({
+  const { server, marker, home } = await startChatServer(t, extra, {
     profiles: ['work'],
     lineage: [
       { id: 'root-1', startedAgo: 300 },
@@ -26,14 +24,12 @@ async function chatServer (t: TT, extra: Record<string, unknown> = {}): Promise<
       { id: 'grandchild', parent: 'child-new', startedAgo: 50 },
     ],
   })
-  t.teardown(home.remove)
-  const server = await startServer(t, { hermesHome: home.dir, chatCommand: chatFixture(marker), ...extra })
   // Whatever a test leaves behind, the server's close must end it: checked once more at the very end.
   t.teardown(async () => {
     await server.close()
     if (processesWith(marker).length > 0) throw new Error(`fixture processes left after server close: ${processesWith(marker).join(',')}`)
   })
-  return { server, marker, home: home.dir }
+  return { server, marker, home }
 }
 
 function ptyUrl (server: Running, params: Record<string, string> = {}): string {
@@ -245,10 +241,7 @@ t.test('registry full: 16 kept-alive chats attached, the 17th is refused; a deta
 })
 
 t.test('server close ends every PTY, attached, detached and legacy', async (t) => {
-  const marker = randomUUID()
-  const home = createFixtureHome()
-  t.teardown(home.remove)
-  const server = await startServer(t, { hermesHome: home.dir, chatCommand: chatFixture(marker) })
+  const { server, marker } = await startChatServer(t)
   const clients = [new PtyClient(ptyUrl(server)), new PtyClient(ptyUrl(server, { attach: 'a' })), new PtyClient(ptyUrl(server, { attach: 'b' }))]
   for (const c of clients) await c.waitFor('hermes> ')
   clients[2]?.type('/stubborn')

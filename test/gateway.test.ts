@@ -3,13 +3,11 @@
 // one process per socket, lines both ways, parse errors and gateway.ping answered by the server,
 // 1011 when the gateway exits or cannot start, the process group ended when the socket goes.
 
-import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { WebSocket } from 'ws'
-import { createFixtureHome } from './helpers/home.js'
 import { eventually, processesWith, withTimeout } from './helpers/pty-client.js'
 import type { TT } from './helpers/proxy-checks.js'
-import { gatewayFixture, startServer, TEST_TOKEN, type Running } from './helpers/server.js'
+import { startChatServer, TEST_TOKEN, type Running } from './helpers/server.js'
 
 interface Gw {
   readonly ws: WebSocket
@@ -52,10 +50,7 @@ function connect (server: Running, query = ''): Gw {
 }
 
 async function gatewayServer (t: TT, extra: Record<string, unknown> = {}): Promise<{ server: Running, marker: string }> {
-  const marker = randomUUID()
-  const home = createFixtureHome({ profiles: ['work'] })
-  t.teardown(home.remove)
-  const server = await startServer(t, { hermesHome: home.dir, gatewayCommand: gatewayFixture(marker), ...extra })
+  const { server, marker } = await startChatServer(t, extra, { profiles: ['work'] })
   return { server, marker }
 }
 
