@@ -22,7 +22,8 @@ import { ptyRoutes } from './routes/pty.js'
 import { pageRoutes } from './routes/page.js'
 import { statusRoutes } from './routes/status.js'
 import { trustExplainRoutes } from './routes/trust-explain.js'
-import { generateToken, LOG_REDACT } from './trust/credentials.js'
+import { createCapabilities } from './trust/capabilities.js'
+import { LOG_REDACT } from './trust/credentials.js'
 import { builtInPolicy, type TrustPolicy } from './trust/policy.js'
 import trustPlugin from './trust/plugin.js'
 import { compileTrustSettings, type TrustSettings } from './trust/settings.js'
@@ -64,8 +65,8 @@ declare module 'fastify' {
 export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async (fastify, opts) => {
   const config = opts.config
   const env = opts.env ?? process.env
-  // Handed only to programs this server starts (the chat's event publisher), never to a page.
-  const internalCredential = generateToken()
+  // Each chat's publisher is granted its own credential from here; never handed to a page.
+  const capabilities = createCapabilities()
   const settings = compileTrustSettings({
     mode: config.trust,
     trustedProxies: config.trustedProxies,
@@ -74,7 +75,7 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
     publicBasePath: config.publicBasePath,
     mountPrefix: fastify.prefix,
     token: config.token,
-    internalCredential,
+    capabilities,
     identity: config.authHeader === null
       ? null
       : { userHeader: config.authHeader, groupsHeader: config.groupsHeader, separators: config.groupsSeparator, groupProfiles: config.groupProfiles },
@@ -85,7 +86,7 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
     command: config.chatCommand,
     hermesHome: config.hermesHome,
     env,
-    internalCredential,
+    capabilities,
     mountPrefix: settings.mountPrefix,
     listening: () => {
       const address = fastify.server.address()

@@ -68,6 +68,10 @@ export const ERRORS = {
     reason: 'body_too_large', status: 413, close: 1009,
     meaning: 'The request body is larger than the 1 MiB the dashboard accepts.',
   },
+  HD_ERR_REQUEST_TARGET_INVALID: {
+    reason: 'request_target_invalid', status: 400, close: 4400,
+    meaning: 'The request target is not a path (an absolute URL or `*`); the dashboard is not a forward proxy.',
+  },
   HD_ERR_BAD_REQUEST: {
     reason: 'bad_request', status: 400, close: 4400,
     meaning: 'The request could not be parsed (body, URL or headers).',
@@ -110,6 +114,10 @@ export const ERRORS = {
     reason: 'chat_registry_full', status: 503, close: 1011,
     meaning: 'All 16 kept-alive chats are attached to a browser tab, so none could be ended to make room.',
   },
+  HD_ERR_CHAT_LIMIT: {
+    reason: 'chat_limit', status: 503, close: 1013,
+    meaning: 'As many per-tab chats are running as --max-chats allows; no new one is started until one ends.',
+  },
   HD_ERR_CHAT_SUPERSEDED: {
     reason: 'superseded', status: 409, close: 4409,
     meaning: 'Another tab attached to the same kept-alive chat; the last tab to attach shows it.',
@@ -121,6 +129,10 @@ export const ERRORS = {
   HD_ERR_GATEWAY_UNAVAILABLE: {
     reason: 'gateway_unavailable', status: 503, close: 1011,
     meaning: 'The gateway command for /api/ws could not be started.',
+  },
+  HD_ERR_GATEWAY_LIMIT: {
+    reason: 'gateway_limit', status: 503, close: 1013,
+    meaning: 'As many /api/ws gateway processes are running as --max-gateways allows; no new one is started until one ends.',
   },
   HD_ERR_GATEWAY_EXITED: {
     reason: 'gateway_exited', status: 502, close: 1011,
@@ -143,6 +155,16 @@ export const ERRORS = {
   HD_ERR_SUBSCRIBER_TOO_SLOW: {
     reason: 'subscriber_too_slow', status: 503, close: 1013,
     meaning: 'An /api/events subscriber fell too far behind and was dropped rather than buffered without bound.',
+  },
+
+  // ── files under HERMES_HOME (the home door) ──
+  HD_ERR_HOME_PATH_REFUSED: {
+    reason: 'home_path_refused', status: 403, close: 1011,
+    meaning: 'A path under HERMES_HOME is not one the dashboard opens: it leads out of the home (a symlink), or it is not a regular file or directory (a FIFO, a device).',
+  },
+  HD_ERR_HOME_IO: {
+    reason: 'home_io_failed', status: 500, close: 1011,
+    meaning: 'A file under HERMES_HOME could not be read or written (the detail names the file and the errno: a read-only home, a permission).',
   },
 
   // ── server ──

@@ -83,7 +83,7 @@ export interface ListenAddress {
 /**
  * ws:// URL of this server's /api/pub for `channel`, reached from this host. A wildcard bind is
  * reached on 127.0.0.1; a specific address on itself (the connection then comes from that same
- * address, which the policy counts as this host). The credential is the per-process internal one.
+ * address, which the policy counts as this host). The credential is the one granted to this chat.
  */
 export function sidecarUrl (listen: ListenAddress, mountPrefix: string, internal: string, channel: string): string {
   const a = listen.address

@@ -9,9 +9,10 @@ import { DashboardError } from '../errors.js'
 import { resolveProfile } from '../hermes/profiles.js'
 import { latestDescendant } from '../hermes/sessions.js'
 import type { EventHub } from '../events/hub.js'
+import type { Capabilities } from '../trust/capabilities.js'
 import { findProgram } from '../processes/group.js'
 import { createActiveSessions } from './active-session.js'
-import { chatEnv, readChatQuery, sidecarUrl, type ListenAddress } from './launch.js'
+import { chatEnv, readChatQuery, sidecarUrl, type ChatEnvInput, type ListenAddress } from './launch.js'
 import { createChatRegistry, registryKey, type ChatRegistry } from './registry.js'
 import { createChatSession, type ChatSession, type PtyLike } from './session.js'
 
@@ -31,7 +32,8 @@ export interface ChatServiceOptions {
   readonly command: readonly string[]
   readonly hermesHome: string
   readonly env: Readonly<Record<string, string | undefined>>
-  readonly internalCredential: string
+  /** Where each chat's publisher gets its own credential for /api/pub, revoked when the chat ends. */
+  readonly capabilities: Pick<Capabilities, 'grant'>
   readonly mountPrefix: string
   /** Where this server listens (null before listen: then no sidecar URL is given). */
   readonly listening: () => ListenAddress | null
@@ -49,7 +51,7 @@ export interface OpenedChat {
 
 export interface ChatService {
   /** Starts (or, with `attach`, finds) the chat for this query and profile. Throws DashboardError. */
-  open (query: Record<string, unknown>, profile: string | undefined): Promise<OpenedChat>
+  open (query: Record<string, unknown>, profile: string): Promise<OpenedChat>
   /** The socket showing `chat` went away. */
   release (chat: OpenedChat, viewer: Parameters<ChatSession['detach']>[0]): void
   readonly registry: ChatRegistry
@@ -71,19 +73,27 @@ export function createChatService (opts: ChatServiceOptions): ChatService {
   const publishesOn = new WeakMap<ChatSession, string>()
   let closing = false
 
-  const spawnSession = (spawn: Spawn, env: Record<string, string>, kept: boolean, channel: string | null): ChatSession => {
+  const spawnSession = (spawn: Spawn, launch: Omit<ChatEnvInput, 'sidecarUrl'>, kept: boolean, channel: string | null): ChatSession => {
     const [file, ...args] = opts.command as [string, ...string[]]
+    const listen = opts.listening()
+    // The chat's publisher gets a credential of its own, for its own channel, for its own life.
+    const grant = channel !== null && listen !== null ? opts.capabilities.grant(channel) : null
+    const env = chatEnv(base, { ...launch, sidecarUrl: grant === null ? null : sidecarUrl(listen as ListenAddress, opts.mountPrefix, grant.credential, channel as string) })
     let pty: IPty
     try {
       pty = spawn(file, args, { name: env.TERM as string, cols: limits.cols, rows: limits.rows, cwd: process.cwd(), env, encoding: null })
     } catch (err) {
+      grant?.revoke()
       throw new DashboardError('HD_ERR_CHAT_UNAVAILABLE', `Chat failed to start: ${(err as Error).message}`)
     }
     // Spawned with encoding null, node-pty hands out Buffers (its typings say string).
     const session = createChatSession(pty as unknown as PtyLike, { ringBytes: kept ? limits.ringBytes : null, highWater: limits.highWater, lowWater: limits.lowWater })
-    if (channel !== null && env.HERMES_TUI_SIDECAR_URL !== undefined) {
-      publishesOn.set(session, channel)
-      void session.exited.then(() => opts.events?.forget(channel))
+    if (grant !== null) {
+      publishesOn.set(session, channel as string)
+      void session.exited.then(() => {
+        grant.revoke()
+        opts.events?.forget(channel as string)
+      })
     }
     return session
   }
@@ -91,6 +101,7 @@ export function createChatService (opts: ChatServiceOptions): ChatService {
   return {
     registry,
     async open (rawQuery, profileName) {
+      // profileName: the profile the trust policy decided for this request ('default' for the home).
       if (closing) throw new DashboardError('HD_ERR_CHAT_UNAVAILABLE', 'the dashboard is shutting down')
       const query = readChatQuery(rawQuery)
       const profile = resolveProfile(opts.hermesHome, profileName)
@@ -104,26 +115,20 @@ export function createChatService (opts: ChatServiceOptions): ChatService {
       const implicit = query.resume === null && !query.fresh && query.channel !== null ? active.read(query.channel) : null
       const wanted = query.resume ?? implicit
       const resume = wanted === null ? null : await latestDescendant(profile.home, wanted)
-      const listen = opts.listening()
-      const env = chatEnv(base, {
-        home: profile.home,
-        resume,
-        sidecarUrl: query.channel !== null && listen !== null ? sidecarUrl(listen, opts.mountPrefix, opts.internalCredential, query.channel) : null,
-        activeSessionFile: query.channel === null ? null : active.pathFor(query.channel),
-      })
+      const launch = { home: profile.home, resume, activeSessionFile: query.channel === null ? null : active.pathFor(query.channel) }
       nodePty ??= import('node-pty').then((m) => m.spawn)
       const spawn = await nodePty
       if (closing) throw new DashboardError('HD_ERR_CHAT_UNAVAILABLE', 'the dashboard is shutting down')
 
       if (query.attach === null) {
-        const session = spawnSession(spawn, env, false, query.channel)
+        const session = spawnSession(spawn, launch, false, query.channel)
         legacy.add(session)
         void session.exited.then(() => legacy.delete(session))
         return { session, key: null }
       }
       const explicitResume = query.resume === null ? null : resume
-      const key = registryKey(query.attach, profileName === undefined ? null : profile.name, explicitResume)
-      const session = registry.attachOrSpawn(key, () => spawnSession(spawn, env, true, query.channel))
+      const key = registryKey(query.attach, profile.isDefault ? null : profile.name, explicitResume)
+      const session = registry.attachOrSpawn(key, () => spawnSession(spawn, launch, true, query.channel))
       const from = publishesOn.get(session)
       if (from !== undefined && query.channel !== null) opts.events?.follow(from, query.channel)
       return { session, key }

@@ -13,11 +13,6 @@ export interface Profile {
   readonly isDefault: boolean
 }
 
-/** The profile of a request as the trust policy saw it (the one it checked the caller may use). */
-export function requestedProfile (view: { readonly profile: string, readonly profileGiven: boolean }): string | undefined {
-  return view.profileGiven ? view.profile : undefined
-}
-
 /** `''`, `current` and `default` name the dashboard's own home, as in Hermes. */
 export function resolveProfile (hermesHome: string, requested: string | undefined): Profile {
   const name = requested ?? ''

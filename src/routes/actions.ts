@@ -6,7 +6,7 @@ import { readLogTail } from '../actions/tail.js'
 import { findAction } from '../actions/table.js'
 import type { ActionRunner } from '../actions/runner.js'
 import { DashboardError } from '../errors.js'
-import { requestedProfile, resolveProfile } from '../hermes/profiles.js'
+import { resolveProfile } from '../hermes/profiles.js'
 
 export const DEFAULT_LINES = 200
 export const MAX_LINES = 2000
@@ -32,16 +32,15 @@ export async function actionRoutes (fastify: FastifyInstance, opts: Opts): Promi
     const spec = findAction(name)
     if (spec === undefined) throw new Error(`no action ${name}`)
     return async (request: FastifyRequest) => {
-      const profile = resolveProfile(hermesHome, requestedProfile(request.trust.view))
+      const profile = resolveProfile(hermesHome, request.trust.profile ?? 'default')
       const profileArgs = spec.profiled && !profile.isDefault ? ['-p', profile.name] : []
       return await runner.start(spec, profileArgs)
     }
   }
 
+  // `hermes update` is global; the gateway runs per profile (`-p <profile>`).
   fastify.post('/api/hermes/update', starter('hermes-update'))
-  fastify.post('/api/gateway/restart', starter('gateway-restart'))
-  fastify.post('/api/gateway/start', starter('gateway-start'))
-  fastify.post('/api/gateway/stop', starter('gateway-stop'))
+  for (const verb of ['restart', 'start', 'stop']) fastify.post(`/api/gateway/${verb}`, { config: { profiled: true } }, starter(`gateway-${verb}`))
 
   fastify.get<{ Params: { name: string }, Querystring: Record<string, unknown> }>('/api/actions/:name/status', async (request) => {
     const { name } = request.params

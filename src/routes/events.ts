@@ -42,5 +42,5 @@ export async function eventRoutes (fastify: FastifyInstance, opts: { hub: EventH
       if (buf.length > MAX_EVENT_BYTES) return closeWith(socket, 'HD_ERR_FRAME_TOO_LARGE')
       hub.publish(channel, buf)
     })
-  })
+  }, { capability: true })
 }

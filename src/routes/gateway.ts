@@ -7,7 +7,7 @@ import type { WebSocket } from 'ws'
 import { childEnv } from '../actions/runner.js'
 import { closeReason, DashboardError } from '../errors.js'
 import { bridgeGateway, type GatewayBridge } from '../gateway/bridge.js'
-import { requestedProfile, resolveProfile } from '../hermes/profiles.js'
+import { resolveProfile } from '../hermes/profiles.js'
 import { websocketRoute } from './websocket-route.js'
 
 export interface GatewayRoutesOptions {
@@ -31,7 +31,7 @@ export async function gatewayRoutes (fastify: FastifyInstance, opts: GatewayRout
     let bridge: GatewayBridge
     try {
       if (closing) throw new DashboardError('HD_ERR_GATEWAY_UNAVAILABLE', 'the dashboard is shutting down')
-      const profile = resolveProfile(opts.hermesHome, requestedProfile(request.trust.view))
+      const profile = resolveProfile(opts.hermesHome, request.trust.profile ?? 'default')
       bridge = bridgeGateway(socket, {
         command: opts.command,
         env: childEnv(opts.env, { HERMES_HOME: profile.home }),
@@ -49,5 +49,5 @@ export async function gatewayRoutes (fastify: FastifyInstance, opts: GatewayRout
     bridges.add(bridge)
     void bridge.done.then(() => bridges.delete(bridge))
     socket.on('close', () => { void bridge.end() })
-  })
+  }, { profiled: true })
 }

@@ -8,7 +8,6 @@ import type { WebSocket } from 'ws'
 import { failureBanner } from '../chat/frames.js'
 import type { ChatService, OpenedChat } from '../chat/service.js'
 import { closeReason, DashboardError, ERRORS } from '../errors.js'
-import { requestedProfile } from '../hermes/profiles.js'
 import { toBuffer } from '../ws-data.js'
 import { websocketRoute } from './websocket-route.js'
 
@@ -33,7 +32,7 @@ export async function ptyRoutes (fastify: FastifyInstance, opts: { chat: ChatSer
       if (opened !== null) chat.release(opened, socket)
     })
 
-    chat.open(request.query as Record<string, unknown>, requestedProfile(request.trust.view)).then((result) => {
+    chat.open(request.query as Record<string, unknown>, request.trust.profile ?? 'default').then((result) => {
       opened = result
       if (gone) return chat.release(result, socket)
       result.session.attach(socket)
@@ -47,5 +46,5 @@ export async function ptyRoutes (fastify: FastifyInstance, opts: { chat: ChatSer
       socket.send(failureBanner(lead + error.message))
       socket.close(ERRORS.HD_ERR_CHAT_UNAVAILABLE.close, closeReason(error.reason))
     })
-  })
+  }, { profiled: true })
 }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { readGateway } from '../hermes/gateway.js'
-import { requestedProfile, resolveProfile } from '../hermes/profiles.js'
+import { resolveProfile } from '../hermes/profiles.js'
 import { countActiveSessions } from '../hermes/sessions.js'
 import type { VersionProbe } from '../hermes/version.js'
 
@@ -29,7 +29,7 @@ function configVersion (home: string): number {
 
 export async function statusRoutes (fastify: FastifyInstance, opts: Opts): Promise<void> {
   fastify.get('/api/status', { config: { access: 'public' } }, async (request) => {
-    const profile = resolveProfile(opts.hermesHome, requestedProfile(request.trust.view))
+    const profile = resolveProfile(opts.hermesHome, request.trust.profile ?? 'default')
     const gateway = readGateway(profile.home)
     const runtime = gateway.runtime
     let state = runtime?.gatewayState ?? null

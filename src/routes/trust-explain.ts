@@ -74,7 +74,7 @@ export async function trustExplainRoutes (fastify: FastifyInstance, opts: Opts):
       base_path: view.basePath,
       credentials: view.credentials,
       identity: view.identity,
-      profile: view.profile,
+      profile: { named: view.profile, decided: request.trust.profile },
       problems: view.problems.map((p) => ({ reason: ERRORS[p.code].reason, code: p.code, detail: p.detail, hint: p.hint })),
       verdicts: { this_request: verdictJson(verdict), protected_rest: verdictJson(restVerdict), websocket: verdictJson(wsVerdict) },
       settings: {

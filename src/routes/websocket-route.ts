@@ -12,11 +12,18 @@ export type WebsocketHandler = (socket: WebSocket, request: FastifyRequest) => v
 
 const HINT = 'If a proxy is in front of the dashboard, make it pass WebSocket upgrades: in nginx, proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection $connection_upgrade; (docs/proxy-snippets.md).'
 
-export function websocketRoute (fastify: FastifyInstance, url: string, wsHandler: WebsocketHandler): void {
+export interface WebsocketRouteOptions {
+  /** Acts in a Hermes profile (the chat, the gateway). */
+  readonly profiled?: boolean
+  /** Takes a chat's own publisher credential (/api/pub). */
+  readonly capability?: boolean
+}
+
+export function websocketRoute (fastify: FastifyInstance, url: string, wsHandler: WebsocketHandler, options: WebsocketRouteOptions = {}): void {
   fastify.route({
     method: 'GET',
     url,
-    config: { access: 'protected' },
+    config: { access: 'protected', profiled: options.profiled === true, capability: options.capability === true },
     handler: async (_request, reply) => {
       reply.header('upgrade', 'websocket')
       throw new DashboardError('HD_ERR_UPGRADE_REQUIRED', `${url} is a WebSocket endpoint, and this request came without "Upgrade: websocket"`, HINT)

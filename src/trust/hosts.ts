@@ -35,8 +35,9 @@ function parseHostText (raw: string): HostValue | null {
       if (!rest.startsWith(':')) return null
       portText = rest.slice(1)
     }
+    // An IPv4-mapped literal ([::ffff:127.0.0.1]) is an IP literal too; it folds to its IPv4 form.
     const addr = parseAddress(name)
-    if (addr === null || addr.kind() !== 'ipv6') return null
+    if (addr === null || !name.includes(':')) return null
     name = addr.toString()
   } else {
     const colon = value.indexOf(':')
@@ -56,7 +57,7 @@ function parseHostText (raw: string): HostValue | null {
     port = Number(portText)
     if (port < 1 || port > 65535) return null
   }
-  const isIp = parseAddress(name) !== null
+  const isIp = value.startsWith('[') || parseAddress(name) !== null
   const shown = name.includes(':') ? `[${name}]` : name
   const key = port === null || port === 80 || port === 443 ? shown : `${shown}:${port}`
   return Object.freeze({ name, port, isIp, key })
@@ -83,6 +84,18 @@ export function parseOrigin (raw: string): OriginValue {
   const host = parseHost(url.host)
   if (host === null) return { kind: 'invalid' }
   return { kind: 'web', scheme, host }
+}
+
+const DEFAULT_PORT = { http: 80, https: 443 } as const
+
+/**
+ * Same origin in the browser's sense: scheme, host and port all equal. The request's side is its
+ * effective scheme (TLS, or a trusted proxy's X-Forwarded-Proto) and effective host; a missing port
+ * is that scheme's default, so `http://h` and `https://h` are two origins, and so are `h:80` and `h:443`.
+ */
+export function sameOrigin (origin: { readonly scheme: 'http' | 'https', readonly host: HostValue }, scheme: 'http' | 'https', host: HostValue): boolean {
+  return origin.scheme === scheme && origin.host.name === host.name &&
+    (origin.host.port ?? DEFAULT_PORT[origin.scheme]) === (host.port ?? DEFAULT_PORT[scheme])
 }
 
 /** The names the dashboard answers to, besides IP literals and localhost, which are always allowed. */

@@ -18,7 +18,7 @@ export interface Identity {
 }
 
 export type IdentityReading =
-  | { readonly kind: 'absent' }
+  | { readonly kind: 'absent', readonly sent: boolean }
   | { readonly kind: 'present', readonly identity: Identity }
   | { readonly kind: 'spoofed', readonly detail: string }
 
@@ -50,7 +50,8 @@ export function readIdentity (settings: IdentitySettings, rawHeaders: readonly s
     values.set(lower, rawHeaders[i + 1] as string)
   }
   const user = values.get(settings.userHeader)?.trim()
-  if (user === undefined || user === '') return { kind: 'absent' }
+  // An empty or groups-only header is no identity, but it was sent: it still counts as asserting one.
+  if (user === undefined || user === '') return { kind: 'absent', sent: values.size > 0 }
   if (user.length > MAX_USER_LENGTH || CONTROL.test(user)) return { kind: 'spoofed', detail: 'identity header value is too long or has control characters' }
   const groupsText = settings.groupsHeader === null ? undefined : values.get(settings.groupsHeader)
   const groups = groupsText === undefined ? [] : splitGroups(groupsText, settings.separators)

@@ -6,7 +6,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type { ErrorCode } from '../errors.js'
 import { bearerToken, MAX_CREDENTIAL_LENGTH, readCookie, SESSION_HEADER } from './credentials.js'
 import { chooseClient, ForwardedHeaderError, parseForwarded, type ForwardedFamily } from './forwarded.js'
-import { parseHost, parseOrigin, type HostValue } from './hosts.js'
+import { parseHost, parseOrigin, sameOrigin, type HostValue } from './hosts.js'
 import { readIdentity, type Identity } from './identity.js'
 import { joinPrefix, normalizePrefix } from './prefix.js'
 import type { TrustSettings } from './settings.js'
@@ -39,7 +39,7 @@ export interface OfferedCredentials {
   readonly bearer: CredentialState
   /** ?token= (accepted only where the route allows it). */
   readonly query: CredentialState
-  /** ?internal= (accepted only on upgrades from a loopback peer). */
+  /** ?internal=: valid when it is the credential granted to a chat for this request's ?channel=. */
   readonly internal: CredentialState
   readonly cookie: CredentialState
   /** Other Authorization schemes seen (Basic belongs to the proxy and is ignored). */
@@ -59,7 +59,7 @@ export interface OriginCheck {
   readonly kind: OriginKind
   /** Web origin naming an allowed host (always false for other kinds). */
   readonly allowed: boolean
-  /** Web origin equal to the effective host of this request. */
+  /** Web origin equal to this request's effective origin: scheme, host and port. */
   readonly sameOrigin: boolean
 }
 
@@ -113,9 +113,10 @@ export interface RequestView {
   readonly basePath: string
   readonly credentials: OfferedCredentials
   readonly identity: Identity | null
-  /** Requested Hermes profile; `default` when none was named. */
-  readonly profile: string
-  readonly profileGiven: boolean
+  /** An identity header (--auth-header or --groups-header) was present, whatever its value. */
+  readonly identitySent: boolean
+  /** The profile named by ?profile=, or null when none was (`''` and `current` name none). */
+  readonly profile: string | null
   /** Defects found while reading the request; the policy refuses on the first. */
   readonly problems: readonly Problem[]
 }
@@ -152,6 +153,16 @@ export function inspect (req: RawRequest, settings: TrustSettings): RequestView 
   const { address: peer, loopback: peerIsLoopback, trustedProxy: peerIsTrustedProxy } = settings.proxies.peer(req.peer)
 
   // ── path and query ──
+  // Only origin-form targets (`/path?query`) are served. An absolute-form target names a host of
+  // its own (`GET http://other.example/ HTTP/1.1`), which the Host rules never saw; `*` is for
+  // OPTIONS to the server as a whole. Both are refused rather than routed by their path.
+  if (!req.url.startsWith('/')) {
+    problems.push({
+      code: 'HD_ERR_REQUEST_TARGET_INVALID',
+      detail: `request target ${JSON.stringify(req.url.slice(0, 80))} is not a path`,
+      hint: 'Send the path only (GET /api/status HTTP/1.1) with the host in Host; the dashboard is not a forward proxy.',
+    })
+  }
   const q = req.url.indexOf('?')
   const path = q === -1 ? req.url : req.url.slice(0, q)
   const query = q === -1 ? null : new URLSearchParams(req.url.slice(q + 1))
@@ -227,7 +238,7 @@ export function inspect (req: RawRequest, settings: TrustSettings): RequestView 
     if (prefix === null) {
       problems.push({
         code: 'HD_ERR_FORWARDED_HEADER_INVALID',
-        detail: 'X-Forwarded-Prefix: not a safe path (no "..", "//", quotes, angle brackets, whitespace; at most 256 characters)',
+        detail: 'X-Forwarded-Prefix: not a plain path (letters, digits and - . _ ~ @ : + / only; no ".." or "//"; at most 256 characters)',
         hint: 'Set X-Forwarded-Prefix in the proxy to the plain path the dashboard is served under, such as /hermes.',
       })
     } else {
@@ -246,7 +257,7 @@ export function inspect (req: RawRequest, settings: TrustSettings): RequestView 
         raw: originRaw,
         kind: 'web',
         allowed: settings.hosts.allows(parsed.host),
-        sameOrigin: effectiveHost !== null && parsed.host.key === effectiveHost.key,
+        sameOrigin: effectiveHost !== null && sameOrigin(parsed, scheme, effectiveHost),
       }
     } else {
       origin = { raw: originRaw, kind: parsed.kind, allowed: false, sameOrigin: false }
@@ -262,15 +273,17 @@ export function inspect (req: RawRequest, settings: TrustSettings): RequestView 
     header: check(single(headers[SESSION_HEADER]) ?? null, (t) => token.matches(t)),
     bearer: check(bearer, (t) => token.matches(t)),
     query: check(query?.get('token') ?? null, (t) => token.matches(t)),
-    internal: check(query?.get('internal') ?? null, (t) => settings.internal.matches(t)),
+    internal: check(query?.get('internal') ?? null, (t) => settings.capabilities.matches(t, query?.get('channel') ?? null)),
     cookie: cookieHeader === undefined ? 'absent' : check(readCookie(cookieHeader, settings.cookieName), (t) => token.matches(t)),
     ignoredAuthorization: authorization !== undefined && bearer === null ? authScheme(authorization) : null,
   }
 
   // ── identity asserted by an SSO proxy ──
   let identity: Identity | null = null
+  let identitySent = false
   if (settings.identity !== null) {
     const reading = readIdentity(settings.identity, req.rawHeaders, peerIsTrustedProxy)
+    identitySent = reading.kind !== 'absent' || reading.sent
     if (reading.kind === 'spoofed') {
       problems.push({
         code: 'HD_ERR_IDENTITY_HEADER_SPOOFED',
@@ -287,7 +300,7 @@ export function inspect (req: RawRequest, settings: TrustSettings): RequestView 
   if (query !== null && query.getAll('profile').length > 1) {
     problems.push({ code: 'HD_ERR_QUERY_INVALID', detail: '?profile= was given more than once', hint: 'Name one profile.' })
   }
-  const profileGiven = profileParam !== '' && profileParam !== 'current' && profileParam !== 'default'
+  const profile = profileParam === '' || profileParam === 'current' ? null : profileParam
 
   return {
     method: req.method,
@@ -308,8 +321,8 @@ export function inspect (req: RawRequest, settings: TrustSettings): RequestView 
     basePath,
     credentials,
     identity,
-    profile: profileGiven ? profileParam : 'default',
-    profileGiven,
+    identitySent,
+    profile,
     problems,
   }
 }

@@ -4,16 +4,16 @@
 // is answered here (JSON, or an HTML page for page routes); a WebSocket denial is accepted and closed
 // at once with the matching 44xx code. Route handlers never see a denied request.
 
-import type { FastifyInstance, FastifyReply, RouteOptions } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { TLSSocket } from 'node:tls'
-import type { WebSocketServer } from 'ws'
-import { closeReason, DashboardError, ERRORS } from '../errors.js'
+import { WebSocketServer } from 'ws'
+import { closeReason, DashboardError, ERRORS, type ErrorCode } from '../errors.js'
 import { sessionCookie } from './credentials.js'
 import { createDenialLog } from './denial-log.js'
 import { inspect, type RequestView } from './inspect.js'
 import { refusalPage } from './pages.js'
-import type { Access, RouteTrust, TrustPolicy, Verdict } from './policy.js'
+import type { Access, Deny, ProfileChoice, RouteTrust, TrustPolicy, Verdict } from './policy.js'
 import type { TrustSettings } from './settings.js'
 
 export interface RequestTrust {
@@ -22,6 +22,12 @@ export interface RequestTrust {
   readonly route: RouteTrust
   /** The session token, for the page to inject; set only on allowed page routes. */
   readonly pageToken: string | null
+  /**
+   * The Hermes profile this request acts in, decided once by the policy from the name it gives
+   * (path, query, JSON body): `default` for the home itself, null when it names none and the caller
+   * has no profile of its own (only on routes that are not about a profile).
+   */
+  profile: string | null
 }
 
 declare module 'fastify' {
@@ -33,6 +39,12 @@ declare module 'fastify' {
     access?: Access
     /** Accept `?token=` (always true on WebSocket routes). */
     queryToken?: boolean
+    /** Accept a chat's own publisher credential, `?internal=` (/api/pub only). */
+    capability?: boolean
+    /** The route acts in a Hermes profile (chat, gateway, profile-scoped reads and writes). */
+    profiled?: boolean
+    /** Name of the path parameter that names the profile, when the path does. */
+    profileParam?: string
   }
 }
 
@@ -47,19 +59,50 @@ export interface TrustPluginOptions {
 interface RouteInfo {
   readonly trust: RouteTrust
   readonly websocket: boolean
+  readonly profileParam: string | null
 }
 const kRoute = Symbol('hermes.route')
-const FALLBACK: RouteInfo = Object.freeze({ trust: Object.freeze({ access: 'protected', queryToken: false }), websocket: false })
+const FALLBACK: RouteInfo = Object.freeze({ trust: Object.freeze({ access: 'protected', queryToken: false }), websocket: false, profileParam: null })
+/** How long a refused WebSocket may take to finish its closing handshake before its socket is destroyed. */
+export const REFUSED_CLOSE_TIMEOUT_MS = 1000
+/** A refused socket has nothing to say; a longer message is cut off at once (1009) and not buffered. */
+const REFUSED_MAX_PAYLOAD = 1024
 const COOKIE_MAX_AGE = 30 * 24 * 3600
 
 const EMPTY = Buffer.alloc(0)
 
 function routeInfoOf (opts: RouteOptions): RouteInfo {
-  const config = (opts.config ?? {}) as { access?: Access, queryToken?: boolean }
+  const config = (opts.config ?? {}) as { access?: Access, queryToken?: boolean, capability?: boolean, profiled?: boolean, profileParam?: string }
   // A WebSocket route is declared with `websocket: true`, or with a wsHandler beside an HTTP handler.
   const ws = opts as { websocket?: boolean, wsHandler?: unknown }
   const websocket = ws.websocket === true || typeof ws.wsHandler === 'function'
-  return Object.freeze({ trust: Object.freeze({ access: config.access ?? 'protected', queryToken: websocket || config.queryToken === true }), websocket })
+  const trust: RouteTrust = {
+    access: config.access ?? 'protected',
+    queryToken: websocket || config.queryToken === true,
+    capability: config.capability === true,
+    profiled: config.profiled === true,
+  }
+  return Object.freeze({ trust: Object.freeze(trust), websocket, profileParam: config.profileParam ?? null })
+}
+
+/** The one profile a request names in its path, query and JSON body; they may not disagree. */
+export function namedProfile (names: ReadonlyArray<string | null | undefined>): { readonly name: string | null } | Deny {
+  let name: string | null = null
+  for (const n of names) {
+    if (n === null || n === undefined) continue
+    if (name !== null && n !== name) {
+      return { allow: false, code: 'HD_ERR_PROFILE_INVALID', detail: `the request names two profiles, "${name.slice(0, 64)}" and "${n.slice(0, 64)}"`, hint: 'Name the profile once (path, ?profile= or the body\'s "profile").' }
+    }
+    name = n
+  }
+  return { name }
+}
+
+/** The `profile` field of a parsed JSON body, if it is a string ('' and `current` name none, as in ?profile=). */
+export function bodyProfile (body: unknown): string | null {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return null
+  const p = (body as { profile?: unknown }).profile
+  return typeof p === 'string' && p !== '' && p !== 'current' ? p : null
 }
 
 async function trustPlugin (fastify: FastifyInstance, opts: TrustPluginOptions): Promise<void> {
@@ -70,6 +113,17 @@ async function trustPlugin (fastify: FastifyInstance, opts: TrustPluginOptions):
 
   fastify.addHook('onRoute', (routeOptions) => {
     routeOptions.config = { ...(routeOptions.config ?? {}), [kRoute]: routeInfoOf(routeOptions) } as NonNullable<typeof routeOptions.config>
+  })
+
+  // Refused upgrades are completed by a server of their own: never counted or pinged as clients,
+  // reading nothing worth keeping (a long message ends the socket at once), and destroyed when the
+  // closing handshake has not finished within a second, so an unauthenticated socket costs a few KiB.
+  // (closeTimeout is an option of ws 8.18+ that its type definitions do not list yet.)
+  const refusalOptions = { noServer: true, maxPayload: REFUSED_MAX_PAYLOAD, closeTimeout: REFUSED_CLOSE_TIMEOUT_MS, perMessageDeflate: false }
+  const refusals = new WebSocketServer(refusalOptions as ConstructorParameters<typeof WebSocketServer>[0])
+  fastify.addHook('onClose', (_instance, done) => {
+    for (const client of refusals.clients) client.terminate()
+    refusals.close(() => done())
   })
 
   fastify.addHook('onRequest', (request, reply, done) => {
@@ -86,12 +140,25 @@ async function trustPlugin (fastify: FastifyInstance, opts: TrustPluginOptions):
       encrypted: (raw.socket as TLSSocket).encrypted === true,
       local: raw.socket.localAddress ?? '',
     }, settings)
-    const verdict = policy.evaluate(view, route)
+    let verdict: Verdict = policy.evaluate(view, route)
+    let profile: string | null = null
+    if (verdict.allow) {
+      const pathName = info.profileParam === null ? null : (request.params as Record<string, string | undefined>)[info.profileParam]
+      const choice = decideProfile(view, [pathName, view.profile], route)
+      if (choice.allow) profile = choice.profile
+      else verdict = choice
+    }
     const allowedPage = verdict.allow && route.access === 'page'
-    request.trust = { view, verdict, route, pageToken: allowedPage ? token : null }
+    request.trust = { view, verdict, route, pageToken: allowedPage ? token : null, profile }
     if (view.forwarded.ignored.length > 0) log.forwardedIgnored(view)
 
     if (verdict.allow) {
+      if (view.upgrade && !info.websocket) {
+        // An upgrade to a path that has no WebSocket: answered here, with a close code, before
+        // @fastify/websocket would log the full URL (and any ?token= in it).
+        refuseUpgrade(request, reply, 'HD_ERR_NOT_FOUND')
+        return
+      }
       if (allowedPage) {
         offerCookie(view, reply)
         // A token that came in the URL goes into the cookie, and out of the address bar and history.
@@ -104,25 +171,54 @@ async function trustPlugin (fastify: FastifyInstance, opts: TrustPluginOptions):
       return
     }
     log.denied(view, verdict)
-    if (view.upgrade && info.websocket) {
+    if (view.upgrade) {
       // Accept, then close with the code and reason: a refused handshake would reach the browser as
       // a bare 1006, and the front end could not tell the user why.
-      const wss = (request.server as { websocketServer?: WebSocketServer }).websocketServer
-      if (wss !== undefined) {
-        reply.hijack()
-        const spec = ERRORS[verdict.code]
-        wss.handleUpgrade(raw, raw.socket, EMPTY, (socket) => socket.close(spec.close, closeReason(spec.reason)))
-        return
-      }
+      refuseUpgrade(request, reply, verdict.code)
+      return
     }
     const error = new DashboardError(verdict.code, verdict.detail, verdict.hint)
     reply.code(error.status).header('cache-control', 'no-store')
-    if (route.access === 'page' && !view.upgrade) {
+    if (route.access === 'page') {
       reply.type('text/html; charset=utf-8').send(refusalPage(verdict))
     } else {
       reply.send(error.toJSON())
     }
   })
+
+  // A profile named in a JSON body is decided like one in the path or query, once the body is parsed.
+  fastify.addHook('preValidation', (request, reply, done) => {
+    const named = bodyProfile(request.body)
+    const trust = request.trust
+    if (named === null || trust === null || !trust.verdict.allow) return done()
+    const info = (request.routeOptions.config as { [kRoute]?: RouteInfo })[kRoute] ?? FALLBACK
+    const pathName = info.profileParam === null ? null : (request.params as Record<string, string | undefined>)[info.profileParam]
+    const choice = decideProfile(trust.view, [pathName, trust.view.profile, named], trust.route)
+    if (choice.allow) {
+      trust.profile = choice.profile
+      return done()
+    }
+    log.denied(trust.view, choice)
+    const error = new DashboardError(choice.code, choice.detail, choice.hint)
+    reply.code(error.status).header('cache-control', 'no-store').send(error.toJSON())
+  })
+
+  function decideProfile (view: RequestView, names: ReadonlyArray<string | null | undefined>, route: RouteTrust): ProfileChoice | Deny {
+    const named = namedProfile(names)
+    if ('allow' in named) return named
+    return policy.profileFor?.(view, named.name, route) ?? { allow: true, profile: named.name ?? 'default' }
+  }
+
+  function refuseUpgrade (request: FastifyRequest, reply: FastifyReply, code: ErrorCode): void {
+    const raw = request.raw
+    const socket = raw.socket
+    reply.hijack()
+    const spec = ERRORS[code]
+    refusals.handleUpgrade(raw, socket, EMPTY, (ws) => {
+      ws.on('error', () => {})
+      ws.close(spec.close, closeReason(spec.reason))
+    })
+  }
 
   function offerCookie (view: RequestView, reply: FastifyReply): void {
     if (view.credentials.cookie === 'valid') return
@@ -134,13 +230,25 @@ async function trustPlugin (fastify: FastifyInstance, opts: TrustPluginOptions):
   }
 }
 
-function withoutToken (url: string, view: RequestView, settings: TrustSettings): string {
+/**
+ * Where a page load with `?token=` is sent once the token is in the cookie: the same page without
+ * it, on this site. The path is rebuilt from its segments, so `//evil.example/`, `/\\evil.example/`
+ * or a scheme can never become a Location on another site.
+ */
+export function withoutToken (url: string, view: RequestView, settings: TrustSettings): string {
   const external = view.basePath.slice(0, view.basePath.length - settings.mountPrefix.length)
   const q = url.indexOf('?')
   const params = new URLSearchParams(q === -1 ? '' : url.slice(q + 1))
   params.delete('token')
   const rest = params.toString()
-  return `${external}${view.path}${rest === '' ? '' : `?${rest}`}`
+  return `${external}${safePath(view.path)}${rest === '' ? '' : `?${rest}`}`
+}
+
+/** `/a//b\\c/./d/` → `/a/b/c/d/`: one leading slash, no empty, `.` or `..` segment, no backslash. */
+export function safePath (path: string): string {
+  const segments = path.split(/[/\\]+/).filter((seg) => seg !== '' && seg !== '.' && seg !== '..')
+  const trailing = segments.length > 0 && /[/\\]$/.test(path)
+  return `/${segments.join('/')}${trailing ? '/' : ''}`
 }
 
 export default fp(trustPlugin, { name: 'hermes-trust', fastify: '5.x' })

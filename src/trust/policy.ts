@@ -22,6 +22,10 @@ export interface RouteTrust {
   readonly access: Access
   /** `?token=` is accepted: WebSocket upgrades (browsers cannot set headers there), downloads, the page. */
   readonly queryToken: boolean
+  /** The route takes a chat's own publisher credential (`?internal=`): /api/pub only. */
+  readonly capability?: boolean
+  /** The route acts in a Hermes profile: a request that names none needs a profile of its own. */
+  readonly profiled?: boolean
 }
 
 /** How an allowed request was authorised. */
@@ -43,10 +47,21 @@ export interface Deny {
 
 export type Verdict = Allow | Deny
 
+/** The profile a request acts in; null when it names none and the caller has none of its own. */
+export interface ProfileChoice {
+  readonly allow: true
+  readonly profile: string | null
+}
+
 /** What an embedding program may replace: any object with this shape. */
 export interface TrustPolicy {
   readonly mode: string
   evaluate (view: RequestView, route: RouteTrust): Verdict
+  /**
+   * The profile of an allowed request, decided once from the name it gives (query, path or JSON
+   * body; null for none). Without this method, a named profile is used and `default` otherwise.
+   */
+  profileFor? (view: RequestView, named: string | null, route: RouteTrust): ProfileChoice | Deny
 }
 
 export const PUBLIC: RouteTrust = Object.freeze({ access: 'public', queryToken: false })
@@ -102,16 +117,22 @@ function admit (mode: TrustMode, view: RequestView): Deny | null {
   return null
 }
 
-function sameOriginEvidence (view: RequestView): boolean {
-  return view.origin.sameOrigin || view.fetchSite === 'same-origin'
-}
-
-/** Ambient credentials (cookie, proxy identity) ride along with any request the browser makes. */
-function ambientAllowed (view: RequestView): boolean {
-  return (isSafeMethod(view.method) && !view.upgrade) || sameOriginEvidence(view)
-}
-
-function sameOriginDenial (via: string): Deny {
+/**
+ * Ambient credentials (cookie, proxy identity) ride along with any request the browser makes, so a
+ * state-changing request or an upgrade carrying only one needs proof that the dashboard's own page
+ * sent it: an Origin equal to the request's own (scheme, host and port), or, where the browser sent
+ * no Origin, Sec-Fetch-Site: same-origin. Another origin, even one naming an allowed host (the
+ * plain-HTTP origin of an HTTPS dashboard, another port), is refused.
+ */
+function ambientCheck (view: RequestView, via: string): Deny | null {
+  if (view.origin.kind === 'non-web') return deny('HD_ERR_ORIGIN_NOT_ALLOWED', `Origin ${clip(view.origin.raw ?? '')} with only a ${via}`, NON_WEB_HINT)
+  if (isSafeMethod(view.method) && !view.upgrade) return null
+  if (view.origin.kind === 'web') {
+    if (view.origin.sameOrigin) return null
+    return deny('HD_ERR_ORIGIN_NOT_ALLOWED', `Origin ${clip(view.origin.raw ?? '')} is not this dashboard's origin (${view.scheme}://${view.forwardedHost?.raw ?? view.host?.raw ?? '?'}), and only a ${via} was offered`,
+      'Open the dashboard at the address it is served from (same scheme, host and port), or send the session token explicitly.')
+  }
+  if (view.fetchSite === 'same-origin') return null
   return deny('HD_ERR_SAME_ORIGIN_REQUIRED', `only a ${via} was offered, on a state-changing request without same-origin evidence`,
     'Send X-Hermes-Session-Token (or ?token= on a WebSocket), or make the request from the dashboard page itself (the browser then sends a matching Origin).')
 }
@@ -130,56 +151,73 @@ function explicitToken (view: RequestView, route: RouteTrust): boolean {
 
 const ALLOW_TOKEN: Allow = Object.freeze({ allow: true, via: 'token', authenticated: true })
 
+const CAPABILITY_HINT = '?internal= is a chat program\'s own credential: it is accepted only on /api/pub, for that chat\'s channel, on a direct connection from this host, while the chat runs. Use the session token.'
+
 /** The credential part of the decision for a protected request; token_missing means nothing was offered. */
 function checkCredential (view: RequestView, route: RouteTrust, settings: TrustSettings): Verdict {
   const c = view.credentials
   const queryUsed = queryTokenUsable(view, route)
-  // The internal credential belongs to programs this server spawned; they connect from this host.
-  const internalUsable = view.upgrade && view.peerIsThisHost
   const invalid = c.header === 'invalid' ? 'X-Hermes-Session-Token'
     : c.bearer === 'invalid' ? 'Authorization: Bearer'
-      : queryUsed && c.query === 'invalid' ? '?token='
-        : c.internal === 'invalid' ? '?internal=' : null
+      : queryUsed && c.query === 'invalid' ? '?token=' : null
   if (invalid !== null) {
     return deny('HD_ERR_TOKEN_INVALID', `${invalid} does not match this server's session token`,
       'The token changes when the dashboard restarts unless set with HERMES_DASHBOARD_SESSION_TOKEN; reload the page or use the token printed at start-up.')
   }
-  if (c.internal === 'valid' && !internalUsable) {
-    return deny('HD_ERR_TOKEN_INVALID', '?internal= is only accepted on WebSocket upgrades from this host', 'Use the session token.')
+  if (c.internal !== 'absent') {
+    // A chat's publisher, and nothing else: its own route and channel (the credential was checked
+    // against ?channel= in inspect), a WebSocket from this host, and no proxy in between, so no
+    // forwarded or identity header; the identity rules below are never skipped for anyone else.
+    const direct = view.upgrade && view.peerIsThisHost && view.forwarded.sent.length === 0 && !view.identitySent
+    if (c.internal === 'valid' && route.capability === true && direct) return { allow: true, via: 'internal', authenticated: true }
+    return deny('HD_ERR_TOKEN_INVALID', c.internal === 'valid' ? '?internal= is not accepted on this request' : '?internal= is not a credential of a running chat for this channel', CAPABILITY_HINT)
   }
-  if (c.internal === 'valid') return { allow: true, via: 'internal', authenticated: true }
 
   const explicit = explicitToken(view, route)
   const identity = settings.identity
   if (identity !== null && view.peerIsTrustedProxy) {
-    // Through the SSO proxy the identity is required, and the binding applies, even with a token.
+    // Through the SSO proxy the identity is required, even with a token; the profile binding is
+    // applied to the profile the request names (profileFor).
     if (view.identity === null) {
       return deny('HD_ERR_IDENTITY_MISSING', `the request came from the proxy ${view.peer} without ${identity.userHeader}`,
         `Make the proxy authenticate this path and set ${identity.userHeader} (Authelia: Remote-User; authentik: X-authentik-username).`)
     }
-    const bound = boundProfiles(identity, view.identity)
-    if (identity.groupProfiles !== null && bound !== '*' && !bound.has(view.profile)) {
-      return deny('HD_ERR_PROFILE_FORBIDDEN', `user ${clip(view.identity.user, 64)} may not use profile "${clip(view.profile, 64)}"`,
-        bound.size === 0 ? 'None of the user\'s groups is bound to a profile in --group-profiles.' : `Allowed: ${[...bound].join(', ')}.`)
-    }
     if (explicit) return ALLOW_TOKEN
-    if (view.origin.kind === 'non-web') return deny('HD_ERR_ORIGIN_NOT_ALLOWED', `Origin ${clip(view.origin.raw ?? '')} with only a proxy identity`, NON_WEB_HINT)
-    if (!ambientAllowed(view)) return sameOriginDenial('proxy identity')
-    return { allow: true, via: 'identity', authenticated: true }
+    return ambientCheck(view, 'proxy identity') ?? { allow: true, via: 'identity', authenticated: true }
   }
 
   if (explicit) return ALLOW_TOKEN
-  if (c.cookie === 'valid') {
-    if (view.origin.kind === 'non-web') return deny('HD_ERR_ORIGIN_NOT_ALLOWED', `Origin ${clip(view.origin.raw ?? '')} with only a cookie`, NON_WEB_HINT)
-    if (!ambientAllowed(view)) return sameOriginDenial('cookie')
-    return { allow: true, via: 'cookie', authenticated: true }
-  }
+  if (c.cookie === 'valid') return ambientCheck(view, 'cookie') ?? { allow: true, via: 'cookie', authenticated: true }
   if (c.cookie === 'invalid') {
     return deny('HD_ERR_TOKEN_INVALID', 'the session cookie does not hold this server\'s token', 'Reload the page to get a new cookie.')
   }
   const misplaced = !queryUsed && c.query !== 'absent'
   return deny('HD_ERR_TOKEN_MISSING', misplaced ? '?token= is accepted only on WebSocket upgrades, downloads and the page' : 'no session token offered',
     'Send X-Hermes-Session-Token: <token> (or Authorization: Bearer <token>; ?token= on WebSockets). The token is printed at start-up and injected into the page.')
+}
+
+/**
+ * The profile binding of --group-profiles, for a request through the SSO proxy. A profile the request
+ * names must be bound to one of the user's groups; a request that names none is served in the
+ * user's only profile, else in `default` when they may use it, else (routes about a profile) refused.
+ * Without a binding (no SSO, an admin's `*`), the named profile or `default`.
+ */
+export function chooseProfile (view: RequestView, named: string | null, route: RouteTrust, settings: TrustSettings): ProfileChoice | Deny {
+  const identity = settings.identity
+  const bound = identity !== null && identity.groupProfiles !== null && view.peerIsTrustedProxy && view.identity !== null
+    ? boundProfiles(identity, view.identity)
+    : '*'
+  if (bound === '*') return { allow: true, profile: named ?? 'default' }
+  const user = clip(view.identity?.user ?? '', 64)
+  const allowed = bound.size === 0 ? 'None of the user\'s groups is bound to a profile in --group-profiles.' : `Allowed: ${[...bound].join(', ')}.`
+  if (named !== null) {
+    return bound.has(named) ? { allow: true, profile: named } : deny('HD_ERR_PROFILE_FORBIDDEN', `user ${user} may not use profile "${clip(named, 64)}"`, allowed)
+  }
+  if (bound.size === 1) return { allow: true, profile: [...bound][0] as string }
+  if (bound.has('default')) return { allow: true, profile: 'default' }
+  if (route.profiled !== true) return { allow: true, profile: null }
+  return deny('HD_ERR_PROFILE_FORBIDDEN', `user ${user} named no profile, and has no single profile of their own`,
+    bound.size === 0 ? allowed : `Name one with ?profile=: ${[...bound].join(', ')}.`)
 }
 
 interface ModeRules {
@@ -218,6 +256,7 @@ function createPolicy (rules: ModeRules, settings: TrustSettings): TrustPolicy {
       }
       return verdict
     },
+    profileFor: (view, named, route) => chooseProfile(view, named, route, settings),
   }
 }
 

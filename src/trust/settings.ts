@@ -2,6 +2,7 @@
 // What the trust code needs from the configuration, compiled once: matchers, secrets, allow-lists.
 
 import { compileProxyList, type ProxyMatcher } from './addresses.js'
+import { createCapabilities, type Capabilities } from './capabilities.js'
 import { cookieNameFor, createSecret, type Secret } from './credentials.js'
 import type { ForwardedFamily } from './forwarded.js'
 import { compileHostAllowList, type HostAllowList } from './hosts.js'
@@ -23,8 +24,8 @@ export interface TrustSettings {
   /** Name of the session cookie, derived from the token: dashboards on one host never share it, and a
    *  cookie from an earlier run (another token) is simply not ours. */
   readonly cookieName: string
-  /** Per-process credential for the programs the dashboard spawns; never served to a browser. */
-  readonly internal: Secret
+  /** Per-chat credentials of the programs the dashboard spawns (`?internal=` on /api/pub); never served to a browser. */
+  readonly capabilities: Capabilities
   readonly identity: IdentitySettings | null
 }
 
@@ -37,7 +38,8 @@ export interface TrustSettingsInput {
   readonly publicBasePath: string
   readonly mountPrefix?: string
   readonly token: string
-  readonly internalCredential: string
+  /** The store chats are granted their publisher credentials from (default: a new, empty one). */
+  readonly capabilities?: Capabilities
   readonly identity: IdentitySettings | null
 }
 
@@ -51,7 +53,7 @@ export function compileTrustSettings (input: TrustSettingsInput): TrustSettings 
     mountPrefix: input.mountPrefix ?? '',
     token: createSecret(input.token),
     cookieName: cookieNameFor(input.token),
-    internal: createSecret(input.internalCredential),
+    capabilities: input.capabilities ?? createCapabilities(),
     identity: input.identity,
   })
 }

@@ -4,20 +4,24 @@
 
 import type { IncomingHttpHeaders } from 'node:http'
 import type { RawRequest } from '../../src/trust/inspect.js'
+import { createCapabilities } from '../../src/trust/capabilities.js'
 import { compileTrustSettings, type TrustSettings, type TrustSettingsInput } from '../../src/trust/settings.js'
 
 export const TOKEN = 'Zq3xV9kLm2Pw7RtY4nBc8HdJ5fGs1aE6uTo0'
-export const INTERNAL = 'In7eRnAl-Cr3d3nt1al-Qw8Zx5Vb2Nm4Lk'
+/** The publisher credentials every testSettings() checks ?internal= against. */
+export const CAPABILITIES = createCapabilities()
+/** A chat's publisher credential, granted for the channel `chat-1`. */
+export const INTERNAL = CAPABILITIES.grant('chat-1').credential
 
 export function testSettings (input: Partial<TrustSettingsInput> = {}): TrustSettings {
   return compileTrustSettings({
+    capabilities: CAPABILITIES,
     mode: 'loopback',
     trustedProxies: [],
     forwarded: 'x-forwarded-for',
     hostNames: ['dash.example.test'],
     publicBasePath: '',
     token: TOKEN,
-    internalCredential: INTERNAL,
     identity: null,
     ...input,
   })

@@ -2,7 +2,7 @@
 // Host and Origin parsing, and the allowed-host list that stops DNS rebinding.
 
 import t from 'tap'
-import { compileHostAllowList, parseHost, parseOrigin, type HostValue } from '../../src/trust/hosts.js'
+import { compileHostAllowList, parseHost, parseOrigin, sameOrigin, type HostValue } from '../../src/trust/hosts.js'
 
 t.test('parseHost: normalisation', async (t) => {
   const cases: ReadonlyArray<readonly [string, { name: string, port: number | null, isIp: boolean, key: string }]> = [
@@ -26,6 +26,9 @@ t.test('parseHost: normalisation', async (t) => {
     ['[2001:DB8:0::1]:443', { name: '2001:db8::1', port: 443, isIp: true, key: '[2001:db8::1]' }],
     ['host:1', { name: 'host', port: 1, isIp: false, key: 'host:1' }],
     ['host:65535', { name: 'host', port: 65535, isIp: false, key: 'host:65535' }],
+    // Issue 10 item 13: an IPv4-mapped IPv6 literal is an IP literal; it folds to the IPv4 form.
+    ['[::ffff:127.0.0.1]', { name: '127.0.0.1', port: null, isIp: true, key: '127.0.0.1' }],
+    ['[::FFFF:7f00:1]:9119', { name: '127.0.0.1', port: 9119, isIp: true, key: '127.0.0.1:9119' }],
   ]
   for (const [raw, want] of cases) {
     const got = parseHost(raw)
@@ -35,7 +38,7 @@ t.test('parseHost: normalisation', async (t) => {
 
 t.test('parseHost: refused values', async (t) => {
   const refused = [
-    '', '   ', '::1', '2001:db8::1', 'fe80::1%eth0', '[::1', '[::1]x', '[::1]:', '[::1]:abc', '[127.0.0.1]', '[::ffff:127.0.0.1]', '[junk]',
+    '', '   ', '::1', '2001:db8::1', 'fe80::1%eth0', '[::1', '[::1]x', '[::1]:', '[::1]:abc', '[127.0.0.1]', '[junk]',
     'host:', 'host:0', 'host:65536', 'host:123456', 'host:-1', 'host:8o', 'host: 80', 'a:b:c',
     'host..', '.host', '-host', 'host-', 'ho st', 'ho/st', 'user@host', 'ho%st', 'ho"st', 'ho<st', 'ho\u00e9st',
     `${'a'.repeat(263)}`, `${'a'.repeat(254)}`,
@@ -124,4 +127,31 @@ t.test('host allow-list', async (t) => {
   t.equal(empty.allows(host('localhost')), true, 'empty list still allows localhost')
   t.equal(empty.allows(host('192.168.1.10')), true, 'empty list still allows IP literals')
   t.equal(empty.allows(host('dash.example.test')), false, 'empty list refuses names')
+})
+
+t.test('sameOrigin: scheme, host and port (issue 10 item 3)', async (t) => {
+  const h = (raw: string): HostValue => {
+    const v = parseHost(raw)
+    if (v === null) throw new Error(raw)
+    return v
+  }
+  const origin = (raw: string): { scheme: 'http' | 'https', host: HostValue } => {
+    const o = parseOrigin(raw)
+    if (o.kind !== 'web') throw new Error(raw)
+    return o
+  }
+  const cases: ReadonlyArray<readonly [string, 'http' | 'https', string, boolean]> = [
+    ['https://dash.example.test', 'https', 'dash.example.test', true],
+    ['https://dash.example.test', 'https', 'dash.example.test:443', true],
+    ['http://dash.example.test', 'http', 'dash.example.test:80', true],
+    ['http://127.0.0.1:9119', 'http', '127.0.0.1:9119', true],
+    // the plain-HTTP origin of an HTTPS dashboard is another origin
+    ['http://dash.example.test', 'https', 'dash.example.test', false],
+    ['https://dash.example.test', 'http', 'dash.example.test', false],
+    ['http://dash.example.test:443', 'https', 'dash.example.test', false],
+    ['https://dash.example.test:80', 'http', 'dash.example.test', false],
+    ['http://127.0.0.1:9119', 'http', '127.0.0.1:9120', false],
+    ['https://other.test', 'https', 'dash.example.test', false],
+  ]
+  for (const [o, scheme, host, want] of cases) t.equal(sameOrigin(origin(o), scheme, h(host)), want, `${o} vs ${scheme}://${host}`)
 })

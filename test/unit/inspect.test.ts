@@ -141,7 +141,9 @@ t.test('host, forwarded host, origin', async (t) => {
     [null, '127.0.0.1:9119', 'absent', false, false],
     ['http://127.0.0.1:9119', '127.0.0.1:9119', 'web', true, true],
     ['http://localhost:9119', '127.0.0.1:9119', 'web', true, false],
-    ['https://dash.example.test', 'dash.example.test:443', 'web', true, true],
+    // a plain-HTTP request (no TLS, no trusted X-Forwarded-Proto) is not the https origin
+    ['https://dash.example.test', 'dash.example.test:443', 'web', true, false],
+    ['http://dash.example.test', 'dash.example.test', 'web', true, true],
     ['https://evil.example', '127.0.0.1:9119', 'web', false, false],
     ['null', '127.0.0.1:9119', 'non-web', false, false],
     ['file://', '127.0.0.1:9119', 'non-web', false, false],
@@ -159,8 +161,14 @@ t.test('host, forwarded host, origin', async (t) => {
   }
 
   // Behind a trusted proxy the forwarded host is the one the browser saw.
-  const proxied = inspect(req({ peer: '10.0.0.5', host: null, headers: [['Host', '10.0.0.1:9119'], ['X-Forwarded-Host', 'dash.example.test'], ['Origin', 'https://dash.example.test']] }), s)
-  t.equal(proxied.origin.sameOrigin, true, 'same origin as the forwarded host')
+  const proxied = inspect(req({ peer: '10.0.0.5', host: null, headers: [['Host', '10.0.0.1:9119'], ['X-Forwarded-Host', 'dash.example.test'], ['X-Forwarded-Proto', 'https'], ['Origin', 'https://dash.example.test']] }), s)
+  t.equal(proxied.origin.sameOrigin, true, 'same origin as the forwarded host and scheme')
+  // Issue 10 item 3: the plain-HTTP origin of an HTTPS dashboard is another origin.
+  const downgraded = inspect(req({ peer: '10.0.0.5', host: null, headers: [['Host', '10.0.0.1:9119'], ['X-Forwarded-Host', 'dash.example.test'], ['X-Forwarded-Proto', 'https'], ['Origin', 'http://dash.example.test']] }), s)
+  t.equal(downgraded.origin.sameOrigin, false, 'http:// origin of an https dashboard')
+  t.equal(downgraded.origin.allowed, true, 'its host is still an allowed name')
+  const tls = inspect(req({ encrypted: true, host: null, headers: [['Host', 'dash.example.test'], ['Origin', 'http://dash.example.test']] }), s)
+  t.equal(tls.origin.sameOrigin, false, 'http:// origin on a TLS connection')
   const fwdBad = inspect(req({ peer: '10.0.0.5', headers: [['X-Forwarded-Host', 'rebind.attacker.test']] }), s)
   t.equal(fwdBad.forwardedHost?.allowed, false, 'forwarded host not allowed')
   t.equal(fwdBad.host?.allowed, true, 'Host still allowed')
@@ -179,13 +187,9 @@ t.test('base path, path, profile', async (t) => {
   const v = inspect(req({ url: '/api/x?token=abc&profile=alice' }), settings())
   t.equal(v.path, '/api/x', 'query stripped from path')
   t.equal(v.profile, 'alice')
-  t.equal(v.profileGiven, true)
-  for (const p of ['', 'current', 'default']) {
-    const d = inspect(req({ url: `/api/x?profile=${p}` }), settings())
-    t.equal(d.profile, 'default', `profile=${p} means default`)
-    t.equal(d.profileGiven, false)
-  }
-  t.equal(inspect(req({ url: '/api/x' }), settings()).profile, 'default')
+  for (const p of ['', 'current']) t.equal(inspect(req({ url: `/api/x?profile=${p}` }), settings()).profile, null, `profile=${p} names none`)
+  t.equal(inspect(req({ url: '/api/x?profile=default' }), settings()).profile, 'default', 'profile=default names the default profile')
+  t.equal(inspect(req({ url: '/api/x' }), settings()).profile, null)
   t.equal(isSafeMethod('GET'), true)
   t.equal(isSafeMethod('HEAD'), true)
   t.equal(isSafeMethod('OPTIONS'), true)
@@ -206,7 +210,9 @@ t.test('credential states', async (t) => {
     { name: 'basic is ignored', r: { headers: [['Authorization', 'Basic dXNlcjpwYXNz']] }, want: { bearer: 'absent' }, ignored: 'Basic' },
     { name: 'query', r: { url: `/api/x?token=${TOKEN}` }, want: { query: 'valid' } },
     { name: 'wrong query', r: { url: '/api/x?token=nope' }, want: { query: 'invalid' } },
-    { name: 'internal', r: { url: `/api/x?internal=${INTERNAL}` }, want: { internal: 'valid' } },
+    { name: 'internal, for the channel it was granted for', r: { url: `/api/x?channel=chat-1&internal=${INTERNAL}` }, want: { internal: 'valid' } },
+    { name: 'internal, for another channel', r: { url: `/api/x?channel=chat-2&internal=${INTERNAL}` }, want: { internal: 'invalid' } },
+    { name: 'internal, no channel', r: { url: `/api/x?internal=${INTERNAL}` }, want: { internal: 'invalid' } },
     { name: 'token is not the internal credential', r: { url: `/api/x?internal=${TOKEN}` }, want: { internal: 'invalid' } },
     { name: 'cookie', r: { headers: [['Cookie', `a=1; ${COOKIE}=${TOKEN}`]] }, want: { cookie: 'valid' } },
     { name: 'cookie of an earlier run', r: { headers: [['Cookie', `${COOKIE}=old-token-value-here`]] }, want: { cookie: 'invalid' } },

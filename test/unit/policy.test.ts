@@ -23,8 +23,10 @@ const EVIL = 'https://evil.example'
 const PAGE: RouteTrust = { access: 'page', queryToken: true }
 const DIAG: RouteTrust = { access: 'diagnostic', queryToken: false }
 const QUERY: RouteTrust = { access: 'protected', queryToken: true }
+const PROFILED: RouteTrust = { access: 'protected', queryToken: false, profiled: true }
+const PUB: RouteTrust = { access: 'protected', queryToken: true, capability: true }
 
-type ServerKey = 'loopback' | 'loopbackProxy' | 'proxy' | 'sso' | 'token' | 'insecure'
+type ServerKey = 'loopback' | 'loopbackProxy' | 'proxy' | 'sso' | 'ssoLocal' | 'token' | 'insecure'
 
 const settings = testSettings
 
@@ -35,6 +37,12 @@ const SERVERS: Record<ServerKey, TrustSettings> = {
   sso: settings({
     mode: 'proxy',
     trustedProxies: ['10.0.0.0/8'],
+    identity: { userHeader: 'remote-user', groupsHeader: 'remote-groups', separators: ',|', groupProfiles: new Map([['admins', ['*']], ['family', ['alice']], ['team', ['bob']], ['home', ['default']]]) },
+  }),
+  // The same-host SSO proxy of issue 10 item 1.
+  ssoLocal: settings({
+    mode: 'proxy',
+    trustedProxies: ['loopback'],
     identity: { userHeader: 'remote-user', groupsHeader: 'remote-groups', separators: ',|', groupProfiles: new Map([['admins', ['*']], ['family', ['alice']]]) },
   }),
   token: settings({ mode: 'token' }),
@@ -57,6 +65,8 @@ interface Case {
   readonly authenticated?: boolean
   /** Text the detail (for a Deny) must contain. */
   readonly detail?: RegExp
+  /** The profile profileFor decides for an allowed request. */
+  readonly profile?: string | null
 }
 
 const MODES: readonly ServerKey[] = ['loopback', 'loopbackProxy', 'proxy', 'sso', 'token', 'insecure']
@@ -103,17 +113,27 @@ const CASES: Case[] = [
   { name: 'loopback: ?token= on a WebSocket upgrade', server: 'loopback', route: PROTECTED, r: { upgrade: true, url: `/api/events?token=${TOKEN}`, headers: [['Origin', SAME]] }, expect: 'allow', via: 'token' },
   { name: 'loopback: WebSocket without a credential', server: 'loopback', route: QUERY, r: { upgrade: true, url: '/api/events', headers: [['Origin', SAME]] }, expect: 'HD_ERR_TOKEN_MISSING' },
 
-  // ?internal= only on upgrades from this host
-  { name: 'loopback: ?internal= on an upgrade from this host', server: 'loopback', route: QUERY, r: { upgrade: true, url: `/api/pty?internal=${INTERNAL}` }, expect: 'allow', via: 'internal', authenticated: true },
-  { name: 'loopback: ?internal= on an upgrade from IPv4-mapped loopback', server: 'loopback', route: QUERY, r: { peer: '::ffff:127.0.0.1', upgrade: true, url: `/api/pty?internal=${INTERNAL}` }, expect: 'allow', via: 'internal' },
-  { name: 'loopback: ?internal= on a plain REST request', server: 'loopback', route: QUERY, r: { url: `/api/x?internal=${INTERNAL}` }, expect: 'HD_ERR_TOKEN_INVALID', detail: /only accepted on WebSocket upgrades/ },
-  { name: 'loopback: wrong ?internal=', server: 'loopback', route: QUERY, r: { upgrade: true, url: '/api/pty?internal=nope' }, expect: 'HD_ERR_TOKEN_INVALID', detail: /\?internal=/ },
-  { name: 'loopback: the session token is not the internal credential', server: 'loopback', route: QUERY, r: { upgrade: true, url: `/api/pty?internal=${TOKEN}` }, expect: 'HD_ERR_TOKEN_INVALID' },
-  { name: 'token: ?internal= on an upgrade from the LAN', server: 'token', route: QUERY, r: { peer: LAN, upgrade: true, url: `/api/pty?internal=${INTERNAL}` }, expect: 'HD_ERR_TOKEN_INVALID' },
-  { name: 'proxy: ?internal= on an upgrade through the proxy', server: 'proxy', route: QUERY, r: { peer: PROXY, upgrade: true, url: `/api/pty?internal=${INTERNAL}`, headers: [['X-Forwarded-For', '127.0.0.1']] }, expect: 'HD_ERR_TOKEN_INVALID' },
-  { name: 'token: ?internal= from this host reaching its own LAN address (a non-loopback bind)', server: 'token', route: QUERY, r: { peer: LAN, local: LAN, upgrade: true, url: `/api/pty?internal=${INTERNAL}` }, expect: 'allow', via: 'internal' },
-  { name: 'proxy: this host on its own LAN address is admitted like loopback', server: 'proxy', route: QUERY, r: { peer: `::ffff:${LAN}`, local: LAN, upgrade: true, url: `/api/pub?internal=${INTERNAL}` }, expect: 'allow', via: 'internal' },
-  { name: 'proxy: a LAN peer whose address is not the server\'s own is not this host', server: 'proxy', route: QUERY, r: { peer: LAN, local: '10.9.9.9', upgrade: true, url: `/api/pty?internal=${INTERNAL}` }, expect: 'HD_ERR_PEER_NOT_ALLOWED' },
+  // ?internal=: a chat's own publisher credential, a capability for its channel on /api/pub only
+  // (issue 10 item 1). INTERNAL was granted for the channel chat-1.
+  { name: 'loopback: ?internal= on /api/pub for its channel, from this host', server: 'loopback', route: PUB, r: { upgrade: true, url: `/api/pub?channel=chat-1&internal=${INTERNAL}` }, expect: 'allow', via: 'internal', authenticated: true },
+  { name: 'loopback: ?internal= from IPv4-mapped loopback', server: 'loopback', route: PUB, r: { peer: '::ffff:127.0.0.1', upgrade: true, url: `/api/pub?channel=chat-1&internal=${INTERNAL}` }, expect: 'allow', via: 'internal' },
+  { name: 'loopback: ?internal= for another channel', server: 'loopback', route: PUB, r: { upgrade: true, url: `/api/pub?channel=chat-2&internal=${INTERNAL}` }, expect: 'HD_ERR_TOKEN_INVALID', detail: /running chat for this channel/ },
+  { name: 'loopback: ?internal= without a channel', server: 'loopback', route: PUB, r: { upgrade: true, url: `/api/pub?internal=${INTERNAL}` }, expect: 'HD_ERR_TOKEN_INVALID' },
+  { name: 'loopback: ?internal= on /api/pty (another route)', server: 'loopback', route: QUERY, r: { upgrade: true, url: `/api/pty?channel=chat-1&internal=${INTERNAL}` }, expect: 'HD_ERR_TOKEN_INVALID', detail: /not accepted on this request/ },
+  { name: 'loopback: ?internal= next to the session token on /api/pty', server: 'loopback', route: QUERY, r: { upgrade: true, url: `/api/pty?channel=chat-1&internal=${INTERNAL}&token=${TOKEN}` }, expect: 'HD_ERR_TOKEN_INVALID' },
+  { name: 'loopback: ?internal= on a plain REST request', server: 'loopback', route: PUB, r: { url: `/api/pub?channel=chat-1&internal=${INTERNAL}` }, expect: 'HD_ERR_TOKEN_INVALID', detail: /not accepted on this request/ },
+  { name: 'loopback: wrong ?internal=', server: 'loopback', route: PUB, r: { upgrade: true, url: '/api/pub?channel=chat-1&internal=nope' }, expect: 'HD_ERR_TOKEN_INVALID', detail: /\?internal=/ },
+  { name: 'loopback: the session token is not the internal credential', server: 'loopback', route: PUB, r: { upgrade: true, url: `/api/pub?channel=chat-1&internal=${TOKEN}` }, expect: 'HD_ERR_TOKEN_INVALID' },
+  { name: 'loopbackProxy: ?internal= relayed by the same-host proxy (X-Forwarded-For)', server: 'loopbackProxy', route: PUB, r: { upgrade: true, url: `/api/pub?channel=chat-1&internal=${INTERNAL}`, headers: [['X-Forwarded-For', '198.51.100.7']] }, expect: 'HD_ERR_TOKEN_INVALID' },
+  { name: 'loopback: ?internal= with a forwarded header from an untrusted peer', server: 'loopback', route: PUB, r: { upgrade: true, url: `/api/pub?channel=chat-1&internal=${INTERNAL}`, headers: [['X-Forwarded-Host', 'dash.example.test']] }, expect: 'HD_ERR_TOKEN_INVALID' },
+  { name: 'ssoLocal: ?internal= from this host, no identity header (the chat publisher)', server: 'ssoLocal', route: PUB, r: { upgrade: true, url: `/api/pub?channel=chat-1&internal=${INTERNAL}` }, expect: 'allow', via: 'internal' },
+  { name: 'ssoLocal: ?internal= with an identity header: the identity rules apply', server: 'ssoLocal', route: PUB, r: { upgrade: true, url: `/api/pub?channel=chat-1&internal=${INTERNAL}`, headers: [['Remote-User', 'alice'], ['Remote-Groups', 'family']] }, expect: 'HD_ERR_TOKEN_INVALID' },
+  { name: 'ssoLocal: ?internal= on /api/pty?profile=bob, no identity', server: 'ssoLocal', route: QUERY, r: { upgrade: true, url: `/api/pty?profile=bob&channel=chat-1&internal=${INTERNAL}` }, expect: 'HD_ERR_TOKEN_INVALID' },
+  { name: 'token: ?internal= on an upgrade from the LAN', server: 'token', route: PUB, r: { peer: LAN, upgrade: true, url: `/api/pub?channel=chat-1&internal=${INTERNAL}` }, expect: 'HD_ERR_TOKEN_INVALID' },
+  { name: 'proxy: ?internal= on an upgrade through the proxy', server: 'proxy', route: PUB, r: { peer: PROXY, upgrade: true, url: `/api/pub?channel=chat-1&internal=${INTERNAL}`, headers: [['X-Forwarded-For', '127.0.0.1']] }, expect: 'HD_ERR_TOKEN_INVALID' },
+  { name: 'token: ?internal= from this host reaching its own LAN address (a non-loopback bind)', server: 'token', route: PUB, r: { peer: LAN, local: LAN, upgrade: true, url: `/api/pub?channel=chat-1&internal=${INTERNAL}` }, expect: 'allow', via: 'internal' },
+  { name: 'proxy: this host on its own LAN address is admitted like loopback', server: 'proxy', route: PUB, r: { peer: `::ffff:${LAN}`, local: LAN, upgrade: true, url: `/api/pub?channel=chat-1&internal=${INTERNAL}` }, expect: 'allow', via: 'internal' },
+  { name: 'proxy: a LAN peer whose address is not the server\'s own is not this host', server: 'proxy', route: PUB, r: { peer: LAN, local: '10.9.9.9', upgrade: true, url: `/api/pub?channel=chat-1&internal=${INTERNAL}` }, expect: 'HD_ERR_PEER_NOT_ALLOWED' },
   { name: 'insecure: ?internal= is not needed, open anyway', server: 'insecure', route: QUERY, r: { peer: LAN, upgrade: true, url: '/api/pty' }, expect: 'allow', via: 'open' },
 
   // cookies: ambient, so writes and upgrades need same-origin evidence
@@ -123,7 +143,14 @@ const CASES: Case[] = [
   { name: 'loopback: cookie POST with Sec-Fetch-Site: same-origin', server: 'loopback', r: { method: 'POST', headers: [['Cookie', COOKIE], ['Sec-Fetch-Site', 'same-origin']] }, expect: 'allow', via: 'cookie' },
   { name: 'loopback: cookie POST with a same Origin', server: 'loopback', r: { method: 'POST', headers: [['Cookie', COOKIE], ['Origin', SAME]] }, expect: 'allow', via: 'cookie' },
   { name: 'loopback: cookie POST with Sec-Fetch-Site: same-site', server: 'loopback', r: { method: 'POST', headers: [['Cookie', COOKIE], ['Sec-Fetch-Site', 'same-site']] }, expect: 'HD_ERR_SAME_ORIGIN_REQUIRED' },
-  { name: 'loopback: cookie POST from another allowed origin', server: 'loopback', r: { method: 'POST', headers: [['Cookie', COOKIE], ['Origin', 'http://localhost:9119']] }, expect: 'HD_ERR_SAME_ORIGIN_REQUIRED' },
+  { name: 'loopback: cookie POST from another allowed origin', server: 'loopback', r: { method: 'POST', headers: [['Cookie', COOKIE], ['Origin', 'http://localhost:9119']] }, expect: 'HD_ERR_ORIGIN_NOT_ALLOWED' },
+  // Issue 10 item 3: the whole origin counts (scheme, host, port), not host and port alone.
+  { name: 'loopbackProxy: cookie POST from the http:// origin of an https dashboard', server: 'loopbackProxy', r: { method: 'POST', host: 'dash.example.test', headers: [['Cookie', COOKIE], ['X-Forwarded-Proto', 'https'], ['Origin', 'http://dash.example.test']] }, expect: 'HD_ERR_ORIGIN_NOT_ALLOWED', detail: /not this dashboard's origin/ },
+  { name: 'loopbackProxy: cookie upgrade from the http:// origin of an https dashboard', server: 'loopbackProxy', route: QUERY, r: { upgrade: true, url: '/api/events', host: 'dash.example.test', headers: [['Cookie', COOKIE], ['X-Forwarded-Proto', 'https'], ['Origin', 'http://dash.example.test']] }, expect: 'HD_ERR_ORIGIN_NOT_ALLOWED' },
+  { name: 'loopbackProxy: cookie POST from the https origin itself', server: 'loopbackProxy', r: { method: 'POST', host: 'dash.example.test', headers: [['Cookie', COOKIE], ['X-Forwarded-Proto', 'https'], ['Origin', 'https://dash.example.test']] }, expect: 'allow', via: 'cookie' },
+  { name: 'loopback: cookie POST from an https origin on a plain-HTTP connection', server: 'loopback', r: { method: 'POST', host: 'dash.example.test', headers: [['Cookie', COOKIE], ['Origin', 'https://dash.example.test']] }, expect: 'HD_ERR_ORIGIN_NOT_ALLOWED' },
+  { name: 'loopback: cookie POST whose Origin disagrees with Sec-Fetch-Site: same-origin', server: 'loopback', r: { method: 'POST', headers: [['Cookie', COOKIE], ['Origin', 'http://localhost:9119'], ['Sec-Fetch-Site', 'same-origin']] }, expect: 'HD_ERR_ORIGIN_NOT_ALLOWED' },
+  { name: 'loopbackProxy: the token from the http:// origin (explicit, not ambient)', server: 'loopbackProxy', r: { method: 'POST', host: 'dash.example.test', headers: [TOK, ['X-Forwarded-Proto', 'https'], ['Origin', 'http://dash.example.test']] }, expect: 'allow', via: 'token' },
   { name: 'loopback: cookie-only upgrade without Origin', server: 'loopback', route: QUERY, r: { upgrade: true, url: '/api/events', headers: [['Cookie', COOKIE]] }, expect: 'HD_ERR_SAME_ORIGIN_REQUIRED' },
   { name: 'loopback: cookie-only upgrade with a same Origin', server: 'loopback', route: QUERY, r: { upgrade: true, url: '/api/events', headers: [['Cookie', COOKIE], ['Origin', SAME]] }, expect: 'allow', via: 'cookie' },
   { name: 'loopback: cookie with a null Origin', server: 'loopback', r: { headers: [['Cookie', COOKIE], ['Origin', 'null']] }, expect: 'HD_ERR_ORIGIN_NOT_ALLOWED' },
@@ -189,8 +216,20 @@ const CASES: Case[] = [
   // sso
   { name: 'sso: identity bound to the asked profile', server: 'sso', r: { peer: PROXY, url: '/api/x?profile=alice', headers: [['Remote-User', 'alice'], ['Remote-Groups', 'family']] }, expect: 'allow', via: 'identity', authenticated: true },
   { name: 'sso: identity asks for another profile', server: 'sso', r: { peer: PROXY, url: '/api/x?profile=bob', headers: [['Remote-User', 'alice'], ['Remote-Groups', 'family']] }, expect: 'HD_ERR_PROFILE_FORBIDDEN', detail: /bob/ },
-  { name: 'sso: bound identity asks for the default profile', server: 'sso', r: { peer: PROXY, headers: [['Remote-User', 'alice'], ['Remote-Groups', 'family']] }, expect: 'HD_ERR_PROFILE_FORBIDDEN' },
-  { name: 'sso: identity in no bound group', server: 'sso', r: { peer: PROXY, headers: [['Remote-User', 'eve'], ['Remote-Groups', 'strangers']] }, expect: 'HD_ERR_PROFILE_FORBIDDEN' },
+  // Issue 10 item 12: the profile of a request is decided once; a request that names none is served
+  // in the user's only profile, else default when bound to it; unprofiled routes are open to them.
+  { name: 'sso: bound user names no profile: served in their own', server: 'sso', r: { peer: PROXY, headers: [['Remote-User', 'alice'], ['Remote-Groups', 'family']] }, expect: 'allow', profile: 'alice' },
+  { name: 'sso: bound user names no profile on a profiled route', server: 'sso', route: PROFILED, r: { peer: PROXY, headers: [['Remote-User', 'alice'], ['Remote-Groups', 'family']] }, expect: 'allow', profile: 'alice' },
+  { name: 'sso: bound user names their own profile', server: 'sso', route: PROFILED, r: { peer: PROXY, url: '/api/x?profile=alice', headers: [['Remote-User', 'alice'], ['Remote-Groups', 'family']] }, expect: 'allow', profile: 'alice' },
+  { name: 'sso: bound user names default explicitly', server: 'sso', r: { peer: PROXY, url: '/api/x?profile=default', headers: [['Remote-User', 'alice'], ['Remote-Groups', 'family']] }, expect: 'HD_ERR_PROFILE_FORBIDDEN' },
+  { name: 'sso: user bound to two profiles and default names none: default', server: 'sso', route: PROFILED, r: { peer: PROXY, headers: [['Remote-User', 'carol'], ['Remote-Groups', 'family,team,home']] }, expect: 'allow', profile: 'default' },
+  { name: 'sso: user bound to two profiles names none, unprofiled route', server: 'sso', r: { peer: PROXY, headers: [['Remote-User', 'dave'], ['Remote-Groups', 'family,team']] }, expect: 'allow', profile: null },
+  { name: 'sso: user bound to two profiles names none, profiled route', server: 'sso', route: PROFILED, r: { peer: PROXY, headers: [['Remote-User', 'dave'], ['Remote-Groups', 'family,team']] }, expect: 'HD_ERR_PROFILE_FORBIDDEN', detail: /no single profile/ },
+  { name: 'sso: identity in no bound group, unprofiled route', server: 'sso', r: { peer: PROXY, headers: [['Remote-User', 'eve'], ['Remote-Groups', 'strangers']] }, expect: 'allow', profile: null },
+  { name: 'sso: identity in no bound group, profiled route', server: 'sso', route: PROFILED, r: { peer: PROXY, headers: [['Remote-User', 'eve'], ['Remote-Groups', 'strangers']] }, expect: 'HD_ERR_PROFILE_FORBIDDEN' },
+  { name: 'sso: admin names any profile', server: 'sso', route: PROFILED, r: { peer: PROXY, url: '/api/x?profile=bob', headers: [['Remote-User', 'root'], ['Remote-Groups', 'admins']] }, expect: 'allow', profile: 'bob' },
+  { name: 'sso: this host with the token names any profile (no binding without the proxy)', server: 'sso', route: PROFILED, r: { url: '/api/x?profile=bob', headers: [TOK] }, expect: 'allow', profile: 'bob' },
+  { name: 'loopback: no profile named: default', server: 'loopback', route: PROFILED, r: { headers: [TOK] }, expect: 'allow', profile: 'default' },
   { name: 'sso: binding applies even with the token', server: 'sso', r: { peer: PROXY, url: '/api/x?profile=bob', headers: [['Remote-User', 'alice'], ['Remote-Groups', 'family'], TOK] }, expect: 'HD_ERR_PROFILE_FORBIDDEN' },
   { name: 'sso: admins with the token', server: 'sso', r: { peer: PROXY, url: '/api/x?profile=bob', headers: [['Remote-User', 'root'], ['Remote-Groups', 'family|admins'], TOK] }, expect: 'allow', via: 'token' },
   { name: 'sso: through the proxy without identity, with the token', server: 'sso', r: { peer: PROXY, headers: [TOK] }, expect: 'HD_ERR_IDENTITY_MISSING', detail: /remote-user/ },
@@ -225,10 +264,16 @@ t.test('builtInPolicy: the table', async (t) => {
   for (const c of CASES) {
     const s = SERVERS[c.server]
     const policy = builtInPolicy(s)
-    const verdict = policy.evaluate(inspect(req(c.r), s), c.route ?? PROTECTED)
+    const route = c.route ?? PROTECTED
+    const view = inspect(req(c.r), s)
+    // As the trust hook does: the credential, then the profile of an allowed request.
+    const evaluated = policy.evaluate(view, route)
+    const choice = evaluated.allow ? policy.profileFor?.(view, view.profile, route) : undefined
+    const verdict: Verdict = choice !== undefined && !choice.allow ? choice : evaluated
     const got = verdict.allow ? 'allow' : verdict.code
     t.equal(got, c.expect, c.name)
     if (verdict.allow) {
+      if (c.profile !== undefined) t.equal(choice?.allow === true ? choice.profile : undefined, c.profile, `${c.name}: profile`)
       if (c.via !== undefined) t.equal(verdict.via, c.via, `${c.name}: via`)
       if (c.authenticated !== undefined) t.equal(verdict.authenticated, c.authenticated, `${c.name}: authenticated`)
     } else {

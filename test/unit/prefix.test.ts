@@ -49,6 +49,13 @@ t.test('normalizePrefix: refused', async (t) => {
     ['/a\x00b', 'NUL'],
     ['/a\x7fb', 'DEL'],
     ['/a\u00a0b', 'no-break space'],
+    // Issue 10 item 5: these pass as path characters but add attributes to Set-Cookie: Path=.
+    ['/a;HttpOnly=0', 'semicolon (a cookie attribute)'],
+    ['/a; Domain=evil.example', 'semicolon and space'],
+    ['/a,b', 'comma'],
+    ['/a=b', 'equals sign'],
+    ['/a&b', 'ampersand'],
+    ['/a\u00e9', 'non-ASCII letter'],
     [`/${'a'.repeat(MAX_PREFIX_LENGTH)}`, `${MAX_PREFIX_LENGTH + 1} characters`],
     ['a'.repeat(1000), 'far too long'],
   ]
