@@ -23,10 +23,11 @@ import { pageRoutes } from './routes/page.js'
 import { statusRoutes } from './routes/status.js'
 import { trustExplainRoutes } from './routes/trust-explain.js'
 import { createCapabilities } from './trust/capabilities.js'
-import { LOG_REDACT } from './trust/credentials.js'
 import { builtInPolicy, type TrustPolicy } from './trust/policy.js'
 import trustPlugin from './trust/plugin.js'
 import { compileTrustSettings, type TrustSettings } from './trust/settings.js'
+import { closeIdleSockets } from './http/idle-sockets.js'
+import { loggerOptions } from './http/log-redaction.js'
 import { keepAlive } from './ws-keepalive.js'
 
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -93,6 +94,7 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
       return address === null || typeof address === 'string' ? null : { address: address.address, port: address.port }
     },
     onEnd: (_key, why) => fastify.log.debug({ event: 'chat.ended', why }, 'kept-alive chat ended'),
+    limits: { maxLegacy: config.maxChats },
     events: hub,
   })
   const parts: DashboardParts = { config, settings, policy, hub, chat }
@@ -144,7 +146,7 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
   await fastify.register(actionRoutes, { runner, hermesHome: config.hermesHome })
   await fastify.register(eventRoutes, { hub })
   await fastify.register(ptyRoutes, { chat })
-  await fastify.register(gatewayRoutes, { command: config.gatewayCommand, hermesHome: config.hermesHome, env, maxLine: MAX_WS_PAYLOAD })
+  await fastify.register(gatewayRoutes, { command: config.gatewayCommand, hermesHome: config.hermesHome, env, maxLine: MAX_WS_PAYLOAD, maxGateways: config.maxGateways })
   await fastify.register(trustExplainRoutes, { policy, settings })
   await fastify.register(pageRoutes, { webRoot: config.webDist ?? BUILT_IN_WEB })
 }
@@ -173,11 +175,15 @@ const lazyCompilers = {
 /** The Fastify instance options createDashboard uses (the benchmark builds its reference with them). */
 export function fastifyOptions (config: Config): FastifyServerOptions {
   return {
-    logger: { level: config.logLevel, redact: [...LOG_REDACT] },
+    logger: loggerOptions(config.logLevel, [config.token]),
     // One line per request would drown the lines that matter (refusals, failures).
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: false,
     bodyLimit: 1024 * 1024,
+    // Idle sockets (no request in progress) are closed after this; see http/idle-sockets.ts.
+    connectionTimeout: config.connectionTimeoutMs,
+    // The whole request, headers and body, must arrive within this (Fastify's default is none).
+    requestTimeout: config.requestTimeoutMs,
     forceCloseConnections: true,
     return503OnClosing: true,
     requestIdHeader: false,
@@ -192,6 +198,7 @@ export async function createDashboard (options: DashboardOptions = {}, create: C
   const sources: ConfigSources = { options: rest, env, ...(create.argv === undefined ? {} : { argv: create.argv }) }
   const config = create.config ?? loadConfig(sources)
   const app = Fastify(fastifyOptions(config))
+  closeIdleSockets(app.server)
   let parts: DashboardParts | undefined
   await app.register(dashboardPlugin, { config, env, expose: (p) => { parts = p }, ...(policy === undefined ? {} : { policy }) })
   app.decorate('hermes', parts as DashboardParts)

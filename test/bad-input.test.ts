@@ -7,10 +7,10 @@ import t from 'tap'
 import { execFileSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createFixtureHome } from './helpers/home.js'
+import { rawHttp } from './helpers/raw-http.js'
 import { json, localPeer } from './helpers/peer.js'
 import { PtyClient, withTimeout } from './helpers/pty-client.js'
 import { frame, rawWebSocket } from './helpers/raw-ws.js'
@@ -20,19 +20,6 @@ import { PROJECT_ROOT } from './helpers/paths.js'
 
 const peer = localPeer()
 const AUTH = { 'X-Hermes-Session-Token': TEST_TOKEN }
-
-/** Sends raw bytes and returns the status line of the answer (Node's parser refuses some input). */
-function rawHttp (port: number, text: string): Promise<string> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1')
-    let data = ''
-    s.on('data', (c: Buffer) => { data += c.toString('latin1') })
-    s.on('close', () => resolve(data.split('\r\n')[0] ?? ''))
-    s.on('error', () => resolve(data.split('\r\n')[0] ?? ''))
-    s.setTimeout(5000, () => s.destroy())
-    s.end(text)
-  })
-}
 
 t.test('bad input: clear refusals, the server keeps serving, nothing outside HERMES_HOME/logs is read', async (t) => {
   if (!requireProgram(t, 'strace', 'apt-get install strace')) return
@@ -65,7 +52,7 @@ t.test('bad input: clear refusals, the server keeps serving, nothing outside HER
     t.notMatch(r.body, /canary|root:x:0/, 'no file content leaks')
   }
   for (const path of ['/api/actions/../../etc/passwd/status', '/api/actions/./../secret.txt/status']) {
-    const line = await rawHttp(cli.port, `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Hermes-Session-Token: ${TEST_TOKEN}\r\nConnection: close\r\n\r\n`)
+    const line = (await rawHttp(cli.port, `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Hermes-Session-Token: ${TEST_TOKEN}\r\nConnection: close\r\n\r\n`)).statusLine
     t.match(line, /^HTTP\/1\.1 (400|404)/, `raw ${path}`)
   }
   for (const [q, why] of [['lines=abc', 'not a number'], ['lines=-5', 'negative'], ['lines=1e3', 'exponent'], ['lines=%00', 'NUL'], ['lines=' + '9'.repeat(40), 'huge']] as const) {
@@ -103,8 +90,8 @@ t.test('bad input: clear refusals, the server keeps serving, nothing outside HER
   t.equal(json(manyHops).error, 'forwarded_header_invalid')
   const longPrefix = await peer.http({ url: `${base}/`, headers: { 'X-Forwarded-Prefix': '/' + 'p'.repeat(300) } })
   t.equal(longPrefix.status, 400, 'an over-long X-Forwarded-Prefix')
-  t.match(await rawHttp(cli.port, 'GARBAGE\r\n\r\n'), /^HTTP\/1\.1 400/, 'a malformed request line')
-  t.match(await rawHttp(cli.port, 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 (400|403)/, 'two Host headers')
+  t.match((await rawHttp(cli.port, 'GARBAGE\r\n\r\n')).statusLine, /^HTTP\/1\.1 400/, 'a malformed request line')
+  t.match((await rawHttp(cli.port, 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n')).statusLine, /^HTTP\/1\.1 (400|403)/, 'two Host headers')
   await alive('absurd headers')
 
   // ── malformed WebSocket frames ──

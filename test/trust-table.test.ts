@@ -88,7 +88,9 @@ const CASES: readonly Case[] = [
   // ── proxy mode with SSO identity (--auth-header, --groups-header, --group-profiles admins=*,family=alice) ──
   { name: 'sso: identity from the trusted proxy, bound profile', server: 'sso', peer: 'proxy', headers: { ...ID, 'Remote-Groups': 'family' }, profile: 'alice', expect: 'allow' },
   { name: 'sso: identity bound to another profile', server: 'sso', peer: 'proxy', headers: { ...ID, 'Remote-Groups': 'family' }, profile: 'bob', expect: 'profile_forbidden' },
-  { name: 'sso: bound user asks for the default profile', server: 'sso', peer: 'proxy', headers: { ...ID, 'Remote-Groups': 'family' }, expect: 'profile_forbidden' },
+  // Issue 10 item 12: naming no profile, a user bound to one is served in it (the Hermes front end names none).
+  { name: 'sso: bound user names no profile', server: 'sso', peer: 'proxy', headers: { ...ID, 'Remote-Groups': 'family' }, expect: 'allow' },
+  { name: 'sso: bound user names the default profile', server: 'sso', peer: 'proxy', headers: { ...ID, 'Remote-Groups': 'family' }, profile: 'default', expect: 'profile_forbidden' },
   { name: 'sso: admin group may use any profile', server: 'sso', peer: 'proxy', headers: { ...ID, 'Remote-Groups': 'admins' }, profile: 'bob', expect: 'allow' },
   { name: 'sso: authentik pipe-separated groups', server: 'sso', peer: 'proxy', headers: { ...ID, 'Remote-Groups': 'family|admins' }, profile: 'bob', expect: 'allow' },
   { name: 'sso: through the proxy without identity, even with the token', server: 'sso', peer: 'proxy', expect: 'identity_missing' },

@@ -2,6 +2,8 @@
 // The /api/pty wire format, as pure functions: what the browser sends (keystrokes, or a RESIZE frame
 // the server handles itself) and how PTY output is cut into binary frames.
 
+import { constants as osConstants } from 'node:os'
+
 /** PTY output goes out in binary frames of at most this many bytes (one read of the Python server). */
 export const MAX_OUTPUT_FRAME = 64 * 1024
 
@@ -56,6 +58,14 @@ export function frames (chunk: Buffer, max = MAX_OUTPUT_FRAME): Buffer[] {
   const out: Buffer[] = []
   for (let i = 0; i < chunk.length; i += max) out.push(chunk.subarray(i, i + max))
   return out
+}
+
+const SIGNAL_NAMES = new Map<number, string>(Object.entries(osConstants.signals).map(([name, n]) => [n, name]))
+
+/** How a chat program ended, as the close reason says it: `code=N`, or `signal=SIGKILL` when killed. */
+export function exitText (exitCode: number, signal: number | undefined): string {
+  if (signal !== undefined && signal > 0) return `signal=${SIGNAL_NAMES.get(signal) ?? signal}`
+  return `code=${exitCode}`
 }
 
 /** A red line written into the terminal when chat cannot start (the front end prints text frames). */

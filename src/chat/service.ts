@@ -24,9 +24,16 @@ export const CHAT_LIMITS = Object.freeze({
   /** Pause the PTY when a socket has this much queued; resume at lowWater. */
   highWater: 1024 * 1024,
   lowWater: 256 * 1024,
+  /** Stop reading a socket while its chat has this much typed input unread; read on at inputLowWater. */
+  inputHighWater: 1024 * 1024,
+  inputLowWater: 256 * 1024,
+  /** Per-tab chats (no attach key) at once; --max-chats. */
+  maxLegacy: 32,
   cols: 80,
   rows: 24,
 })
+
+export type ChatLimits = { readonly [K in keyof typeof CHAT_LIMITS]: number }
 
 export interface ChatServiceOptions {
   readonly command: readonly string[]
@@ -37,7 +44,7 @@ export interface ChatServiceOptions {
   readonly mountPrefix: string
   /** Where this server listens (null before listen: then no sidecar URL is given). */
   readonly listening: () => ListenAddress | null
-  readonly limits?: Partial<typeof CHAT_LIMITS>
+  readonly limits?: Partial<ChatLimits>
   readonly onEnd?: (key: string, why: string) => void
   /** The events hub: a re-attached chat's events follow the reloaded page to its new channel. */
   readonly events?: Pick<EventHub, 'follow' | 'forget'>
@@ -61,6 +68,33 @@ export interface ChatService {
 }
 
 type Spawn = typeof import('node-pty').spawn
+
+/**
+ * Input node-pty has accepted for a terminal but not yet written to it. node-pty 1.x queues writes
+ * the terminal cannot take yet in its write stream and offers no measure of them, so the queue is
+ * read where it lives (test/unit/pty-input.test.ts pins this to the installed node-pty).
+ */
+export function pendingPtyInput (pty: IPty): number {
+  const queue = (pty as unknown as { _writeStream?: { _writeQueue?: unknown } })._writeStream?._writeQueue
+  if (!Array.isArray(queue)) return 0
+  let bytes = 0
+  for (const task of queue as Array<{ buffer?: Buffer, offset?: number }>) bytes += (task.buffer?.length ?? 0) - (task.offset ?? 0)
+  return bytes
+}
+
+/** The part of node-pty a session uses; spawned with encoding null, output comes as Buffers (its typings say string). */
+function ptyLike (pty: IPty): PtyLike {
+  return {
+    get pid () { return pty.pid },
+    write: (data) => pty.write(data),
+    resize: (cols, rows) => pty.resize(cols, rows),
+    pause: () => pty.pause(),
+    resume: () => pty.resume(),
+    onData: (listener) => pty.onData(listener as unknown as (data: string) => void),
+    onExit: (listener) => pty.onExit(listener),
+    pendingInput: () => pendingPtyInput(pty),
+  }
+}
 let nodePty: Promise<Spawn> | undefined
 
 export function createChatService (opts: ChatServiceOptions): ChatService {
@@ -86,8 +120,13 @@ export function createChatService (opts: ChatServiceOptions): ChatService {
       grant?.revoke()
       throw new DashboardError('HD_ERR_CHAT_UNAVAILABLE', `Chat failed to start: ${(err as Error).message}`)
     }
-    // Spawned with encoding null, node-pty hands out Buffers (its typings say string).
-    const session = createChatSession(pty as unknown as PtyLike, { ringBytes: kept ? limits.ringBytes : null, highWater: limits.highWater, lowWater: limits.lowWater })
+    const session = createChatSession(ptyLike(pty), {
+      ringBytes: kept ? limits.ringBytes : null,
+      highWater: limits.highWater,
+      lowWater: limits.lowWater,
+      inputHighWater: limits.inputHighWater,
+      inputLowWater: limits.inputLowWater,
+    })
     if (grant !== null) {
       publishesOn.set(session, channel as string)
       void session.exited.then(() => {
@@ -121,6 +160,10 @@ export function createChatService (opts: ChatServiceOptions): ChatService {
       if (closing) throw new DashboardError('HD_ERR_CHAT_UNAVAILABLE', 'the dashboard is shutting down')
 
       if (query.attach === null) {
+        if (legacy.size >= limits.maxLegacy) {
+          throw new DashboardError('HD_ERR_CHAT_LIMIT', `${legacy.size} per-tab chats are running, as many as --max-chats allows`,
+            'Close a chat tab (or use a kept-alive chat) and try again; raise --max-chats if this host can run more.')
+        }
         const session = spawnSession(spawn, launch, false, query.channel)
         legacy.add(session)
         void session.exited.then(() => legacy.delete(session))

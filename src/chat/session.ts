@@ -6,7 +6,7 @@
 
 import { closeReason, ERRORS } from '../errors.js'
 import { endProcessGroup, signalGroup } from '../processes/group.js'
-import { frames, parseResize, type Resize } from './frames.js'
+import { exitText, frames, parseResize, type Resize } from './frames.js'
 import { createRing, type Ring } from './ring.js'
 
 /** The part of a node-pty IPty a session uses (output as Buffers: spawned with encoding null). */
@@ -18,6 +18,8 @@ export interface PtyLike {
   resume (): void
   onData (listener: (data: Buffer) => void): unknown
   onExit (listener: (e: { exitCode: number, signal?: number }) => void): unknown
+  /** Bytes written but not yet taken by the terminal (input the program has not read). */
+  pendingInput (): number
 }
 
 /** The part of a ws WebSocket a session uses. */
@@ -26,6 +28,9 @@ export interface Viewer {
   readonly readyState: number
   send (data: Buffer, options: { binary: boolean }, cb?: (err?: Error) => void): void
   close (code?: number, reason?: string): void
+  /** Stop and start reading the viewer's socket (typed input waits in the browser and the network). */
+  pause (): void
+  resume (): void
 }
 
 export interface ExitInfo {
@@ -40,7 +45,14 @@ export interface ChatSessionOptions {
   readonly highWater: number
   /** ... and resume it once the queue is down to this. */
   readonly lowWater: number
+  /** Stop reading the viewer's input while the program has this much of it unread ... */
+  readonly inputHighWater: number
+  /** ... and read on once it is down to this (checked every INPUT_POLL_MS meanwhile). */
+  readonly inputLowWater: number
 }
+
+/** node-pty has no drain event for input, so a throttled viewer is looked at this often. */
+export const INPUT_POLL_MS = 20
 
 export interface ChatSession {
   readonly pid: number
@@ -50,6 +62,8 @@ export interface ChatSession {
   /** When the last viewer left (ms since epoch); null while one is attached. */
   readonly detachedAt: number | null
   readonly paused: boolean
+  /** The viewer's input is paused: the program has more than inputHighWater of it unread. */
+  readonly inputThrottled: boolean
   /** Shows the session on `viewer`, replaying the ring first; the previous viewer is closed 4409. */
   attach (viewer: Viewer): void
   /** The viewer went away; false when it was not the attached one (a superseded socket's late close). */
@@ -88,6 +102,28 @@ export function createChatSession (pty: PtyLike, options: ChatSessionOptions): C
     if (paused && (viewer === null || viewer.bufferedAmount <= options.lowWater)) resume()
   }
 
+  // Typed input the program does not read (it is blocked writing output nobody reads) piles up in
+  // node-pty's queue: beyond the high-water mark the viewer's socket is paused, so the rest waits in
+  // TCP and the browser, not in this server.
+  let throttled: Viewer | null = null
+  let inputTimer: NodeJS.Timeout | undefined
+  const readInputAgain = (): void => {
+    clearInterval(inputTimer)
+    inputTimer = undefined
+    const v = throttled
+    throttled = null
+    if (v !== null && v.readyState === OPEN) v.resume()
+  }
+  const throttleInput = (from: Viewer): void => {
+    if (throttled !== null || pty.pendingInput() <= options.inputHighWater) return
+    throttled = from
+    from.pause()
+    inputTimer = setInterval(() => {
+      if (!alive || viewer !== throttled || pty.pendingInput() <= options.inputLowWater) readInputAgain()
+    }, INPUT_POLL_MS)
+    inputTimer.unref()
+  }
+
   const show = (target: Viewer, chunk: Buffer): void => {
     for (const frame of frames(chunk)) target.send(frame, { binary: true }, onSent)
     if (target.bufferedAmount > options.highWater) pause()
@@ -99,6 +135,7 @@ export function createChatSession (pty: PtyLike, options: ChatSessionOptions): C
   })
   pty.onExit(({ exitCode, signal }) => {
     alive = false
+    readInputAgain()
     // What the chat left running in its group (a background job ignoring the hangup) goes with it.
     signalGroup(pty.pid, 'SIGKILL')
     paused = false
@@ -107,8 +144,9 @@ export function createChatSession (pty: PtyLike, options: ChatSessionOptions): C
     // Legacy sessions end like the Python server's (a clean 1000, "session ended"); kept-alive ones
     // say the process exited (4410), which the front end shows the same way.
     if (last !== null && last.readyState === OPEN) {
-      if (ring === null) last.close(1000, closeReason(`exited code=${exitCode}`))
-      else last.close(EXITED.close, closeReason(`${EXITED.reason} code=${exitCode}`))
+      const how = exitText(exitCode, signal)
+      if (ring === null) last.close(1000, closeReason(`exited ${how}`))
+      else last.close(EXITED.close, closeReason(`${EXITED.reason} ${how}`))
     }
     resolveExit({ exitCode, signal: signal ?? 0 })
   })
@@ -118,6 +156,7 @@ export function createChatSession (pty: PtyLike, options: ChatSessionOptions): C
     get alive () { return alive },
     get detachedAt () { return detachedAt },
     get paused () { return paused },
+    get inputThrottled () { return throttled !== null },
     exited,
     attach (next) {
       const previous = viewer
@@ -130,6 +169,7 @@ export function createChatSession (pty: PtyLike, options: ChatSessionOptions): C
     },
     detach (gone) {
       if (viewer !== gone) return false
+      if (throttled === gone) readInputAgain()
       viewer = null
       detachedAt = Date.now()
       // Nobody is reading: keep draining into the ring rather than blocking the child.
@@ -143,7 +183,10 @@ export function createChatSession (pty: PtyLike, options: ChatSessionOptions): C
         pty.resize(size.cols, size.rows)
         return size
       }
-      if (frame.length > 0) pty.write(frame)
+      if (frame.length > 0) {
+        pty.write(frame)
+        throttleInput(from)
+      }
       return 'written'
     },
     async end () {

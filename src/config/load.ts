@@ -42,6 +42,12 @@ export interface Config {
   readonly gatewayCommand: readonly string[]
   readonly open: boolean
   readonly logLevel: LogLevel
+  /** Milliseconds a connection may sit idle with no request in progress. */
+  readonly connectionTimeoutMs: number
+  /** Milliseconds a client may take to send a whole request. */
+  readonly requestTimeoutMs: number
+  readonly maxChats: number
+  readonly maxGateways: number
 }
 
 /** Thrown with every problem found; the command line prints them and exits 2. */
@@ -63,6 +69,10 @@ const text = (what: string) => str.trim().min(1, `expected ${what}`)
 const headerName = text('a header name').refine((v) => HEADER_NAME_RE.test(v), 'expected a header name of letters, digits and dashes (underscores and dots are refused: proxies do not manage them)')
   .refine((v) => !RESERVED_HEADERS.has(v.toLowerCase()), 'expected a header of the SSO proxy, not a standard or credential header')
   .transform((v) => v.toLowerCase())
+
+const count = (what: string, min: number, max: number, fallback: number) => text(what)
+  .refine((v) => /^\d{1,7}$/.test(v) && Number(v) >= min && Number(v) <= max, `expected a whole number from ${min} to ${max}`)
+  .transform(Number).default(fallback)
 
 const command = (what: string) => text(what).transform((v, ctx) => {
   const argv = splitCommand(v)
@@ -133,6 +143,10 @@ const schema = z.object({
   gatewayCommand: command('a command').default(['python3', '-m', 'tui_gateway.entry']),
   noOpen: z.boolean().default(false),
   logLevel: z.enum(LOG_LEVELS, { message: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  connectionTimeout: count('seconds', 1, 86_400, 60),
+  requestTimeout: count('seconds', 1, 86_400, 300),
+  maxChats: count('a number of chats', 1, 4096, 32),
+  maxGateways: count('a number of gateways', 1, 4096, 32),
 })
 
 export interface ConfigSources {
@@ -222,6 +236,10 @@ export function loadConfig (sources: ConfigSources = {}): Config {
     gatewayCommand: Object.freeze(v.gatewayCommand),
     open: !v.noOpen,
     logLevel: v.logLevel,
+    connectionTimeoutMs: v.connectionTimeout * 1000,
+    requestTimeoutMs: v.requestTimeout * 1000,
+    maxChats: v.maxChats,
+    maxGateways: v.maxGateways,
   }
   return Object.freeze(config)
 }

@@ -36,6 +36,10 @@ export const OPTIONS = {
   chatCommand: { kind: 'string', flag: 'chat-command', env: ['HERMES_DASHBOARD_CHAT_COMMAND'], yaml: 'chat_command', arg: 'CMD', help: 'Command run in the Chat terminal (default "hermes --tui").' },
   gatewayCommand: { kind: 'string', flag: 'gateway-command', env: ['HERMES_DASHBOARD_GATEWAY_COMMAND'], yaml: 'gateway_command', arg: 'CMD', help: 'JSON-RPC gateway bridged on /api/ws (default "python3 -m tui_gateway.entry").' },
   noOpen: { kind: 'boolean', flag: 'no-open', env: ['HERMES_DASHBOARD_NO_OPEN'], yaml: 'no_open', help: 'Do not open a browser at start-up.' },
+  connectionTimeout: { kind: 'string', flag: 'connection-timeout', env: ['HERMES_DASHBOARD_CONNECTION_TIMEOUT'], yaml: 'connection_timeout', arg: 'SECONDS', help: 'Close a connection idle this long with no request in progress (default 60); WebSockets are never timed out.' },
+  requestTimeout: { kind: 'string', flag: 'request-timeout', env: ['HERMES_DASHBOARD_REQUEST_TIMEOUT'], yaml: 'request_timeout', arg: 'SECONDS', help: 'Longest time a client may take to send a whole request, headers and body (default 300).' },
+  maxChats: { kind: 'string', flag: 'max-chats', env: ['HERMES_DASHBOARD_MAX_CHATS'], yaml: 'max_chats', arg: 'N', help: 'Per-tab chats (/api/pty without attach) running at once (default 32); kept-alive chats have their own 16.' },
+  maxGateways: { kind: 'string', flag: 'max-gateways', env: ['HERMES_DASHBOARD_MAX_GATEWAYS'], yaml: 'max_gateways', arg: 'N', help: '/api/ws gateway processes running at once (default 32).' },
   logLevel: { kind: 'string', flag: 'log-level', env: ['HERMES_DASHBOARD_LOG_LEVEL'], yaml: 'log_level', arg: 'LEVEL', help: 'fatal | error | warn | info | debug | trace | silent (default info).' },
 } as const satisfies Record<string, OptionSpec>
 

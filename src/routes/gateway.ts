@@ -15,6 +15,8 @@ export interface GatewayRoutesOptions {
   readonly hermesHome: string
   readonly env: Readonly<Record<string, string | undefined>>
   readonly maxLine: number
+  /** Gateway processes at once (--max-gateways); one more is refused with 1013 gateway_limit. */
+  readonly maxGateways: number
 }
 
 export const GATEWAY_WATER = { high: 1024 * 1024, low: 256 * 1024 }
@@ -31,6 +33,10 @@ export async function gatewayRoutes (fastify: FastifyInstance, opts: GatewayRout
     let bridge: GatewayBridge
     try {
       if (closing) throw new DashboardError('HD_ERR_GATEWAY_UNAVAILABLE', 'the dashboard is shutting down')
+      if (bridges.size >= opts.maxGateways) {
+        throw new DashboardError('HD_ERR_GATEWAY_LIMIT', `${bridges.size} gateways are running, as many as --max-gateways allows`,
+          'Close a tab that uses /api/ws and try again; raise --max-gateways if this host can run more.')
+      }
       const profile = resolveProfile(opts.hermesHome, request.trust.profile ?? 'default')
       bridge = bridgeGateway(socket, {
         command: opts.command,

@@ -11,8 +11,9 @@ import { closeReason, DashboardError, ERRORS } from '../errors.js'
 import { toBuffer } from '../ws-data.js'
 import { websocketRoute } from './websocket-route.js'
 
-/** Frames kept while the chat starts; a client typing faster than a spawn has no use for more. */
-const MAX_EARLY_FRAMES = 256
+/** Frames and bytes kept while the chat starts; beyond either the socket is paused until it runs. */
+export const MAX_EARLY_FRAMES = 256
+export const MAX_EARLY_BYTES = 1024 * 1024
 
 export async function ptyRoutes (fastify: FastifyInstance, opts: { chat: ChatService }): Promise<void> {
   const { chat } = opts
@@ -21,11 +22,18 @@ export async function ptyRoutes (fastify: FastifyInstance, opts: { chat: ChatSer
     let opened: OpenedChat | null = null
     let gone = false
     const early: Buffer[] = []
+    let earlyBytes = 0
 
     socket.on('message', (data) => {
       const frame = toBuffer(data)
-      if (opened !== null) opened.session.input(socket, frame)
-      else if (early.length < MAX_EARLY_FRAMES) early.push(frame)
+      if (opened !== null) {
+        opened.session.input(socket, frame)
+        return
+      }
+      early.push(frame)
+      earlyBytes += frame.length
+      // Nothing is dropped: the rest waits in TCP and the browser until the chat reads it.
+      if (early.length >= MAX_EARLY_FRAMES || earlyBytes >= MAX_EARLY_BYTES) socket.pause()
     })
     socket.on('close', () => {
       gone = true
@@ -37,6 +45,9 @@ export async function ptyRoutes (fastify: FastifyInstance, opts: { chat: ChatSer
       if (gone) return chat.release(result, socket)
       result.session.attach(socket)
       for (const frame of early.splice(0)) result.session.input(socket, frame)
+      earlyBytes = 0
+      // Unless the chat itself holds the input back, read on.
+      if (socket.isPaused && !result.session.inputThrottled) socket.resume()
     }, (err: unknown) => {
       const error = err instanceof DashboardError ? err : new DashboardError('HD_ERR_INTERNAL')
       if (!(err instanceof DashboardError)) request.log.error({ err }, 'chat failed to start')
@@ -44,7 +55,8 @@ export async function ptyRoutes (fastify: FastifyInstance, opts: { chat: ChatSer
       if (gone) return
       const lead = error.message.startsWith('Chat ') ? '' : 'Chat unavailable: '
       socket.send(failureBanner(lead + error.message))
-      socket.close(ERRORS.HD_ERR_CHAT_UNAVAILABLE.close, closeReason(error.reason))
+      // 1013 (try again later) for a full house; any other failure to start is 1011 with its reason.
+      socket.close(error.close === 1013 ? 1013 : ERRORS.HD_ERR_CHAT_UNAVAILABLE.close, closeReason(error.reason))
     })
   }, { profiled: true })
 }

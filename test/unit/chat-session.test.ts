@@ -5,7 +5,7 @@
 
 import t from 'tap'
 import { createChatRegistry } from '../../src/chat/registry.js'
-import { createChatSession, type ChatSession, type PtyLike, type Viewer } from '../../src/chat/session.js'
+import { createChatSession, INPUT_POLL_MS, type ChatSession, type PtyLike, type Viewer } from '../../src/chat/session.js'
 
 class FakePty implements PtyLike {
   readonly pid = 0 // never a real group: signalGroup refuses pids ≤ 1
@@ -14,14 +14,18 @@ class FakePty implements PtyLike {
   sizes: Array<[number, number]> = []
   private data: (d: Buffer) => void = () => {}
   private exit: (e: { exitCode: number, signal?: number }) => void = () => {}
-  write (d: Buffer): void { this.written.push(d) }
+  write (d: Buffer): void { this.written.push(d); this.unread += d.length }
   resize (c: number, r: number): void { this.sizes.push([c, r]) }
   pause (): void { this.paused = true }
   resume (): void { this.paused = false }
   onData (l: (d: Buffer) => void): void { this.data = l }
   onExit (l: (e: { exitCode: number, signal?: number }) => void): void { this.exit = l }
   emit (s: string | Buffer): void { this.data(typeof s === 'string' ? Buffer.from(s) : s) }
-  die (code = 0): void { this.exit({ exitCode: code }) }
+  die (code = 0, signal?: number): void { this.exit(signal === undefined ? { exitCode: code } : { exitCode: code, signal }) }
+  /** Input the program has not read yet: all of it until take() is called. */
+  unread = 0
+  pendingInput (): number { return this.unread }
+  take (n = this.unread): void { this.unread -= n }
 }
 
 class FakeViewer implements Viewer {
@@ -47,10 +51,13 @@ class FakeViewer implements Viewer {
     for (const cb of this.callbacks.splice(0)) cb()
   }
   close (code?: number, reason?: string): void { this.closes.push([code, reason]); this.readyState = 3 }
+  readPaused = false
+  pause (): void { this.readPaused = true }
+  resume (): void { this.readPaused = false }
   text (): string { return Buffer.concat(this.sent).toString() }
 }
 
-const opts = { ringBytes: 1024, highWater: 100, lowWater: 20 }
+const opts = { ringBytes: 1024, highWater: 100, lowWater: 20, inputHighWater: 1000, inputLowWater: 200 }
 
 t.test('flow control: pause above the high mark, resume at the low mark', async (t) => {
   const pty = new FakePty()
@@ -71,7 +78,7 @@ t.test('flow control: pause above the high mark, resume at the low mark', async 
 
 t.test('big chunks go out in 64 KiB frames', async (t) => {
   const pty = new FakePty()
-  const s = createChatSession(pty, { ringBytes: null, highWater: 1 << 30, lowWater: 0 })
+  const s = createChatSession(pty, { ...opts, ringBytes: null, highWater: 1 << 30, lowWater: 0 })
   const v = new FakeViewer()
   s.attach(v)
   pty.emit(Buffer.alloc(65536 * 2 + 1))
@@ -128,6 +135,52 @@ t.test('legacy: exit closes 1000', async (t) => {
   s.attach(v)
   pty.die(2)
   t.same(v.closes, [[1000, 'exited code=2']])
+})
+
+t.test('typed input the program does not read pauses the viewer\'s socket (issue 10 item 9)', async (t) => {
+  const pty = new FakePty()
+  const s = createChatSession(pty, opts)
+  const v = new FakeViewer()
+  s.attach(v)
+  t.equal(s.input(v, Buffer.alloc(900, 0x61)), 'written')
+  t.notOk(v.readPaused, 'below the high-water mark the socket is read')
+  s.input(v, Buffer.alloc(200, 0x61))
+  t.ok(v.readPaused, 'above it, the socket is paused')
+  t.ok(s.inputThrottled)
+  pty.take(500)
+  await new Promise((resolve) => setTimeout(resolve, INPUT_POLL_MS * 3))
+  t.ok(v.readPaused, 'still paused while more than the low-water mark is unread')
+  pty.take(500)
+  // Bounded wait: the session looks every INPUT_POLL_MS.
+  for (let i = 0; i < 50 && v.readPaused; i++) await new Promise((resolve) => setTimeout(resolve, INPUT_POLL_MS))
+  t.notOk(v.readPaused, 'read again once the program has caught up')
+  t.notOk(s.inputThrottled)
+  s.input(v, Buffer.alloc(2000, 0x61))
+  t.ok(v.readPaused, 'paused again')
+  t.ok(s.detach(v), 'the viewer leaves')
+  t.notOk(v.readPaused, 'a departed viewer is not left paused')
+  const w = new FakeViewer()
+  s.attach(w)
+  s.input(w, Buffer.alloc(10, 0x61))
+  t.ok(w.readPaused, 'a new viewer typing into a program that still has not read is paused too')
+  pty.die(0)
+  t.notOk(w.readPaused, 'the exit releases it')
+})
+
+t.test('a chat killed by a signal says which (issue 10 item 13)', async (t) => {
+  const ptyA = new FakePty()
+  const ptyB = new FakePty()
+  const kept = createChatSession(ptyA, opts)
+  const legacy = createChatSession(ptyB, { ...opts, ringBytes: null })
+  const a = new FakeViewer()
+  const b = new FakeViewer()
+  kept.attach(a)
+  legacy.attach(b)
+  // node-pty reports a signalled child as exit code 0 with the signal's number.
+  ptyA.die(0, 9)
+  ptyB.die(0, 15)
+  t.same(a.closes, [[4410, 'process_exited signal=SIGKILL']])
+  t.same(b.closes, [[1000, 'exited signal=SIGTERM']])
 })
 
 t.test('registry: reuse, eviction of the longest detached, full, idle reaping, exit', async (t) => {
