@@ -182,6 +182,8 @@ export function fastifyOptions (config: Config): FastifyServerOptions {
     bodyLimit: 1024 * 1024,
     // Idle sockets (no request in progress) are closed after this; see http/idle-sockets.ts.
     connectionTimeout: config.connectionTimeoutMs,
+    // Node re-arms an idle keep-alive socket with this instead; it must not outlast the above.
+    keepAliveTimeout: config.connectionTimeoutMs,
     // The whole request, headers and body, must arrive within this (Fastify's default is none).
     requestTimeout: config.requestTimeoutMs,
     forceCloseConnections: true,

@@ -38,10 +38,10 @@ function origin (port: number): string {
 t.test('item 1: a chat\'s publisher credential is a capability for its own channel, not a key', async (t) => {
   const { server, home } = await ssoServer(t)
   const ws = `ws://127.0.0.1:${server.port}`
-  const alice = new PtyClient(`${ws}/api/pty?channel=alice-chat`, { headers: { ...ALICE, Origin: origin(server.port) } })
+  const alice = new PtyClient(`${ws}/api/pty?profile=alice&channel=alice-chat`, { headers: { ...ALICE, Origin: origin(server.port) } })
   await alice.waitFor('hermes> ')
   const env = await chatEnv(alice)
-  t.equal(env.HERMES_HOME, `${home}/profiles/alice`, 'alice\'s chat runs in her profile (item 12: no profile named)')
+  t.equal(env.HERMES_HOME, `${home}/profiles/alice`, 'alice\'s chat runs in her profile')
   const sidecar = new URL(env.HERMES_TUI_SIDECAR_URL ?? '')
   const internal = sidecar.searchParams.get('internal') ?? ''
   t.ok(internal.length >= 32, 'the chat has a publisher credential')
@@ -86,6 +86,10 @@ t.test('item 1: a chat\'s publisher credential is a capability for its own chann
 t.test('item 12: a bound user uses the dashboard without naming a profile; a named one is checked wherever it is', async (t) => {
   const { server, home } = await ssoServer(t)
   const same = { ...ALICE, Origin: origin(server.port) }
+  const chat = new PtyClient(`ws://127.0.0.1:${server.port}/api/pty?channel=own`, { headers: same })
+  await chat.waitFor('hermes> ')
+  t.equal((await chatEnv(chat)).HERMES_HOME, `${home}/profiles/alice`, 'a chat that names no profile runs in alice\'s')
+  await chat.close()
   const status = await peer.http({ url: `${server.url}/api/status`, headers: same })
   t.equal(status.status, 200, 'status without a profile')
   t.equal(json(status).hermes_home, `${home}/profiles/alice`, 'status is alice\'s profile')

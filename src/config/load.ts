@@ -143,7 +143,7 @@ const schema = z.object({
   gatewayCommand: command('a command').default(['python3', '-m', 'tui_gateway.entry']),
   noOpen: z.boolean().default(false),
   logLevel: z.enum(LOG_LEVELS, { message: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
-  connectionTimeout: count('seconds', 1, 86_400, 60),
+  connectionTimeout: count('seconds', 1, 86_400, 75),
   requestTimeout: count('seconds', 1, 86_400, 300),
   maxChats: count('a number of chats', 1, 4096, 32),
   maxGateways: count('a number of gateways', 1, 4096, 32),

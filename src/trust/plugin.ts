@@ -216,6 +216,9 @@ async function trustPlugin (fastify: FastifyInstance, opts: TrustPluginOptions):
     const spec = ERRORS[code]
     refusals.handleUpgrade(raw, socket, EMPTY, (ws) => {
       ws.on('error', () => {})
+      // Read nothing more: what the client sends stays in the kernel, and the socket is destroyed
+      // when the close timeout ends it. The close frame with the code and reason is still sent.
+      ws.pause()
       ws.close(spec.close, closeReason(spec.reason))
     })
   }
