@@ -8,13 +8,15 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { WebSocket } from 'ws'
-import { childEnv, createActionRunner } from './actions/runner.js'
+import { createActionRunner } from './actions/runner.js'
 import { createChatService, type ChatService } from './chat/service.js'
 import { allowedHostNames, loadConfig, type Config, type ConfigSources } from './config/load.js'
 import type { OptionKey } from './config/options.js'
 import { DashboardError, ERRORS } from './errors.js'
 import { createEventHub, type EventHub } from './events/hub.js'
+import { openHermesHome, type HermesHome } from './hermes/home.js'
 import { probeHermesVersion } from './hermes/version.js'
+import { childEnv } from './processes/env.js'
 import { actionRoutes } from './routes/actions.js'
 import { eventRoutes } from './routes/events.js'
 import { gatewayRoutes } from './routes/gateway.js'
@@ -55,6 +57,7 @@ export interface DashboardParts {
   readonly policy: TrustPolicy
   readonly hub: EventHub
   readonly chat: ChatService
+  readonly home: HermesHome
 }
 
 declare module 'fastify' {
@@ -82,10 +85,12 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
       : { userHeader: config.authHeader, groupsHeader: config.groupsHeader, separators: config.groupsSeparator, groupProfiles: config.groupProfiles },
   })
   const policy = opts.policy ?? builtInPolicy(settings)
+  // Every file under HERMES_HOME is reached through this one door (hermes/home.ts).
+  const home = openHermesHome(config.hermesHome)
   const hub = createEventHub({ maxBufferedBytes: MAX_SUBSCRIBER_BUFFER, onDrop: (channel) => fastify.log.warn({ event: 'events.slow_subscriber', channel }, 'dropped a slow /api/events subscriber') })
   const chat = createChatService({
     command: config.chatCommand,
-    hermesHome: config.hermesHome,
+    home,
     env,
     capabilities,
     mountPrefix: settings.mountPrefix,
@@ -97,7 +102,7 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
     limits: { maxLegacy: config.maxChats },
     events: hub,
   })
-  const parts: DashboardParts = { config, settings, policy, hub, chat }
+  const parts: DashboardParts = { config, settings, policy, hub, chat, home }
   fastify.decorate('hermes', parts)
   opts.expose?.(parts)
 
@@ -141,12 +146,12 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
     await chat.close()
   })
 
-  const runner = createActionRunner({ hermesHome: config.hermesHome, command: config.hermesCommand, env })
-  await fastify.register(statusRoutes, { hermesHome: config.hermesHome, version, dashboard: { name: 'hermes-dashboard', version: VERSION, trust_mode: policy.mode } })
-  await fastify.register(actionRoutes, { runner, hermesHome: config.hermesHome })
+  const runner = createActionRunner({ home, command: config.hermesCommand, env })
+  await fastify.register(statusRoutes, { home, version, dashboard: { name: 'hermes-dashboard', version: VERSION, trust_mode: policy.mode } })
+  await fastify.register(actionRoutes, { runner, home })
   await fastify.register(eventRoutes, { hub })
   await fastify.register(ptyRoutes, { chat })
-  await fastify.register(gatewayRoutes, { command: config.gatewayCommand, hermesHome: config.hermesHome, env, maxLine: MAX_WS_PAYLOAD, maxGateways: config.maxGateways })
+  await fastify.register(gatewayRoutes, { command: config.gatewayCommand, home, env, maxLine: MAX_WS_PAYLOAD, maxGateways: config.maxGateways })
   await fastify.register(trustExplainRoutes, { policy, settings })
   await fastify.register(pageRoutes, { webRoot: config.webDist ?? BUILT_IN_WEB })
 }

@@ -3,11 +3,12 @@
 // $HERMES_HOME/logs with the Python server's header line, and remembers how each one ended.
 
 import { spawn } from 'node:child_process'
-import { constants, promises as fs } from 'node:fs'
 import { constants as os } from 'node:os'
-import { join } from 'node:path'
 import { DashboardError } from '../errors.js'
+import type { HermesHome } from '../hermes/home.js'
+import { childEnv } from '../processes/env.js'
 import type { ActionSpec } from './table.js'
+import { readLogTail } from './tail.js'
 
 export interface ActionStatus {
   readonly running: boolean
@@ -24,11 +25,12 @@ export interface Started {
 export interface ActionRunner {
   start (spec: ActionSpec, profileArgs: readonly string[]): Promise<Started>
   status (name: string): ActionStatus
-  logPath (spec: ActionSpec): string
+  /** The last `n` lines of the action's log (through the home door; none when there is no log). */
+  tail (spec: ActionSpec, n: number): Promise<string[]>
 }
 
 export interface ActionRunnerOptions {
-  readonly hermesHome: string
+  readonly home: HermesHome
   readonly command: readonly string[]
   readonly env: Readonly<Record<string, string | undefined>>
 }
@@ -46,32 +48,24 @@ export function logTimestamp (d = new Date()): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`
 }
 
-/** The children's environment: no dashboard secret, and Hermes told nobody is at the keyboard. */
-export function childEnv (env: Readonly<Record<string, string | undefined>>, extra: Readonly<Record<string, string>>): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v
-  delete out.HERMES_DASHBOARD_SESSION_TOKEN
-  delete out._HERMES_GATEWAY
-  return Object.assign(out, extra)
-}
-
 export function createActionRunner (opts: ActionRunnerOptions): ActionRunner {
-  const logDir = join(opts.hermesHome, 'logs')
+  const logs = opts.home.profile('default')
+  const logOf = (spec: ActionSpec): string => `logs/${spec.logFile}`
   const records = new Map<string, Record_>()
   const starting = new Map<string, Promise<Started>>()
 
   async function spawnAction (spec: ActionSpec, argv: string[]): Promise<Started> {
-    await fs.mkdir(logDir, { recursive: true })
-    // O_NOFOLLOW: the log directory is the only place written, even if a log name is a symlink.
-    const log = await fs.open(join(logDir, spec.logFile), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644)
+    // The home door: logs/ is a directory inside the home, the log a regular file (never a FIFO or
+    // a symlink); otherwise a registry error naming the file and the errno.
+    const log = await logs.openAppend(logOf(spec))
     try {
       await log.write(`\n=== ${spec.name} started ${logTimestamp()} ===\n`)
       const [file, ...args] = argv as [string, ...string[]]
       const child = spawn(file, args, {
-        cwd: opts.hermesHome,
+        cwd: opts.home.root,
         detached: true,
         stdio: ['ignore', log.fd, log.fd],
-        env: childEnv(opts.env, { HERMES_HOME: opts.hermesHome, HERMES_NONINTERACTIVE: '1' }),
+        env: childEnv(opts.env, { HERMES_HOME: opts.home.root, HERMES_NONINTERACTIVE: '1' }),
       })
       await new Promise<void>((resolve, reject) => {
         child.once('spawn', resolve)
@@ -95,7 +89,7 @@ export function createActionRunner (opts: ActionRunnerOptions): ActionRunner {
   }
 
   return {
-    logPath: (spec) => join(logDir, spec.logFile),
+    tail: async (spec, n) => await readLogTail(await logs.openRead(logOf(spec)), n),
     async start (spec, profileArgs) {
       if (spec.subcommand === null) throw new DashboardError('HD_ERR_ACTION_UNKNOWN', `Unknown action: ${spec.name}`)
       const argv = [...opts.command, ...profileArgs, ...spec.subcommand]

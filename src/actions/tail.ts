@@ -1,8 +1,8 @@
 // src/actions/tail.ts
 // The last lines of a log, read backwards in growing chunks from at most the last 256 KiB.
-// tailLines is the logic over any reader; readLogTail is the thin adapter over one file.
+// tailLines is the logic over any reader; readLogTail is the thin adapter over one open file.
 
-import { constants, promises as fs } from 'node:fs'
+import type { promises as fs } from 'node:fs'
 
 export const TAIL_MAX_BYTES = 256 * 1024
 const FIRST_CHUNK = 8 * 1024
@@ -63,22 +63,12 @@ export async function tailLines (source: TailSource, n: number, maxBytes = TAIL_
   return lines.slice(-n)
 }
 
-/**
- * Tail of one log file. A missing file, or anything that is not a plain file (a symlink is not
- * followed: the log directory is the only place read), gives no lines.
- */
-export async function readLogTail (path: string, n: number): Promise<string[]> {
-  let handle: fs.FileHandle
-  try {
-    handle = await fs.open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR') return []
-    throw err
-  }
+/** Tail of one log file, opened (and checked) by the home door; no file, no lines. Closes the handle. */
+export async function readLogTail (handle: fs.FileHandle | null, n: number): Promise<string[]> {
+  if (handle === null) return []
   try {
     const stat = await handle.stat()
-    if (!stat.isFile() || stat.size === 0) return []
+    if (stat.size === 0) return []
     return await tailLines({
       size: stat.size,
       read: async (position, length) => {

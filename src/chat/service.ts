@@ -4,9 +4,9 @@
 // kept-alive registry and the one-per-socket (legacy) sessions. close() ends them all.
 
 import type { IPty } from 'node-pty'
-import { childEnv } from '../actions/runner.js'
+import { childEnv } from '../processes/env.js'
 import { DashboardError } from '../errors.js'
-import { resolveProfile } from '../hermes/profiles.js'
+import type { HermesHome } from '../hermes/home.js'
 import { latestDescendant } from '../hermes/sessions.js'
 import type { EventHub } from '../events/hub.js'
 import type { Capabilities } from '../trust/capabilities.js'
@@ -37,7 +37,7 @@ export type ChatLimits = { readonly [K in keyof typeof CHAT_LIMITS]: number }
 
 export interface ChatServiceOptions {
   readonly command: readonly string[]
-  readonly hermesHome: string
+  readonly home: HermesHome
   readonly env: Readonly<Record<string, string | undefined>>
   /** Where each chat's publisher gets its own credential for /api/pub, revoked when the chat ends. */
   readonly capabilities: Pick<Capabilities, 'grant'>
@@ -143,7 +143,7 @@ export function createChatService (opts: ChatServiceOptions): ChatService {
       // profileName: the profile the trust policy decided for this request ('default' for the home).
       if (closing) throw new DashboardError('HD_ERR_CHAT_UNAVAILABLE', 'the dashboard is shutting down')
       const query = readChatQuery(rawQuery)
-      const profile = resolveProfile(opts.hermesHome, profileName)
+      const profile = opts.home.profile(profileName)
       if (findProgram(opts.command[0] as string, base.PATH) === null) {
         throw new DashboardError('HD_ERR_CHAT_UNAVAILABLE', `the chat command "${opts.command[0] ?? ''}" was not found on PATH`,
           'Install Hermes, or point --chat-command at it.')
@@ -153,8 +153,8 @@ export function createChatService (opts: ChatServiceOptions): ChatService {
       // reload of the same chat re-attaches to the running PTY.
       const implicit = query.resume === null && !query.fresh && query.channel !== null ? active.read(query.channel) : null
       const wanted = query.resume ?? implicit
-      const resume = wanted === null ? null : await latestDescendant(profile.home, wanted)
-      const launch = { home: profile.home, resume, activeSessionFile: query.channel === null ? null : active.pathFor(query.channel) }
+      const resume = wanted === null ? null : await latestDescendant(profile, wanted)
+      const launch = { home: profile.dir, resume, activeSessionFile: query.channel === null ? null : active.pathFor(query.channel) }
       nodePty ??= import('node-pty').then((m) => m.spawn)
       const spawn = await nodePty
       if (closing) throw new DashboardError('HD_ERR_CHAT_UNAVAILABLE', 'the dashboard is shutting down')

@@ -2,10 +2,10 @@
 // Reads raw option values from the command line, the environment and config.yaml. No validation
 // beyond the shape of each source; every value keeps a label naming where it came from.
 
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { parse as parseYaml } from 'yaml'
+import { DashboardError } from '../errors.js'
+import { openHermesHome } from '../hermes/home.js'
 import { OPTION_KEYS, OPTIONS, type OptionKey, type OptionSpec, type RawOptions, type RawValue } from './options.js'
 
 /** A problem found while reading a source: it names the source and what was wrong. */
@@ -120,14 +120,17 @@ export function readConfigYaml (hermesHome: string, problems: Problems): RawOpti
 }
 
 function readYamlSection (hermesHome: string, problems: Problems): RawOptions {
-  const path = join(hermesHome, 'config.yaml')
-  let text: string
+  // Through the home door: a FIFO or a symlink out of the home is reported, never waited on.
+  const home = openHermesHome(hermesHome).profile('default')
+  const path = home.show('config.yaml')
+  let text: string | null
   try {
-    text = readFileSync(path, 'utf8')
+    text = home.readTextSync('config.yaml')
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
-    throw new SourceError(`${path}: ${(err as Error).message}`)
+    if (err instanceof DashboardError) throw new SourceError(`${hermesHome}/${err.message}`)
+    throw err
   }
+  if (text === null) return {}
   let doc: unknown
   try {
     doc = parseYaml(text)

@@ -3,7 +3,7 @@
 // and gateway_state.json. Parsing is pure; reading the files and probing the pid are the edges.
 
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import type { ProfileDir } from './home.js'
 
 export interface PidRecord {
   readonly pid: number
@@ -67,6 +67,7 @@ export function parseRuntimeStatus (text: string): RuntimeStatus | null {
   }
 }
 
+/** /proc files only: nothing under HERMES_HOME is read here but through the home door. */
 function readText (path: string): string | null {
   try {
     return readFileSync(path, 'utf8')
@@ -101,10 +102,12 @@ export interface GatewayInfo {
   readonly runtime: RuntimeStatus | null
 }
 
-export function readGateway (home: string): GatewayInfo {
-  const pidText = readText(join(home, 'gateway.pid'))
-  const record = pidText === null ? null : parsePidRecord(pidText)
+const MAX_STATE_BYTES = 1024 * 1024
+
+/** The gateway of one profile, from its files (each parsed once per change); the pid is probed each time. */
+export function readGateway (profile: ProfileDir): GatewayInfo {
+  const record = profile.parsed('gateway.pid', parsePidRecord, MAX_STATE_BYTES)
   const running = record !== null && isAlive(record)
-  const stateText = readText(join(home, 'gateway_state.json'))
-  return { pid: running ? (record as PidRecord).pid : null, running, runtime: stateText === null ? null : parseRuntimeStatus(stateText) }
+  const runtime = profile.parsed('gateway_state.json', parseRuntimeStatus, MAX_STATE_BYTES)
+  return { pid: running ? (record as PidRecord).pid : null, running, runtime }
 }

@@ -2,8 +2,7 @@
 // Reads from Hermes' state.db, opened read-only per call: Hermes writes the file while we run.
 
 import type Database from 'better-sqlite3'
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import type { ProfileDir } from './home.js'
 
 /** A session counts as active when it has not ended and saw a message (or started) in the window. */
 export const ACTIVE_WINDOW_SECONDS = 300
@@ -22,19 +21,20 @@ SELECT COUNT(*) AS n FROM (
 // Loaded on first use: a home without state.db never pays for the native module.
 let driver: Promise<typeof Database> | undefined
 
-async function openStateDb (home: string): Promise<Database.Database | null> {
-  const path = join(home, 'state.db')
-  if (!existsSync(path)) return null
+async function openStateDb (profile: ProfileDir): Promise<Database.Database | null> {
+  // Checked by the home door: a regular file inside the home (SQLite then opens it by that path).
+  const path = profile.regularFile('state.db')
+  if (path === null) return null
   driver ??= import('better-sqlite3').then((m) => m.default)
   const Driver = await driver
   return new Driver(path, { readonly: true, fileMustExist: true, timeout: 750 })
 }
 
 /** Active sessions in the home's state.db; 0 when there is no database or it cannot be read. */
-export async function countActiveSessions (home: string, nowSeconds = Date.now() / 1000): Promise<number> {
+export async function countActiveSessions (profile: ProfileDir, nowSeconds = Date.now() / 1000): Promise<number> {
   let db: Database.Database | null = null
   try {
-    db = await openStateDb(home)
+    db = await openStateDb(profile)
     if (db === null) return 0
     const row = db.prepare(ACTIVE_SQL).get(nowSeconds - ACTIVE_WINDOW_SECONDS) as { n: number } | undefined
     return row?.n ?? 0
@@ -53,10 +53,10 @@ const MAX_DESCENT = 256
  * follows parent_session_id downwards, newest child first, as Hermes does before resuming. Returns
  * `id` itself when it has no children, or when state.db cannot be read.
  */
-export async function latestDescendant (home: string, id: string): Promise<string> {
+export async function latestDescendant (profile: ProfileDir, id: string): Promise<string> {
   let db: Database.Database | null = null
   try {
-    db = await openStateDb(home)
+    db = await openStateDb(profile)
     if (db === null) return id
     const child = db.prepare('SELECT id FROM sessions WHERE parent_session_id = ? ORDER BY started_at DESC LIMIT 1')
     const seen = new Set([id])

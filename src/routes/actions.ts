@@ -2,11 +2,10 @@
 // The action starters (update, gateway restart/start/stop) and the status poller the update modal uses.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { readLogTail } from '../actions/tail.js'
 import { findAction } from '../actions/table.js'
 import type { ActionRunner } from '../actions/runner.js'
 import { DashboardError } from '../errors.js'
-import { resolveProfile } from '../hermes/profiles.js'
+import type { HermesHome } from '../hermes/home.js'
 
 export const DEFAULT_LINES = 200
 export const MAX_LINES = 2000
@@ -22,17 +21,17 @@ export function parseLines (value: unknown): number {
 
 interface Opts {
   readonly runner: ActionRunner
-  readonly hermesHome: string
+  readonly home: HermesHome
 }
 
 export async function actionRoutes (fastify: FastifyInstance, opts: Opts): Promise<void> {
-  const { runner, hermesHome } = opts
+  const { runner, home } = opts
 
   function starter (name: string) {
     const spec = findAction(name)
     if (spec === undefined) throw new Error(`no action ${name}`)
     return async (request: FastifyRequest) => {
-      const profile = resolveProfile(hermesHome, request.trust.profile ?? 'default')
+      const profile = home.profile(request.trust.profile)
       const profileArgs = spec.profiled && !profile.isDefault ? ['-p', profile.name] : []
       return await runner.start(spec, profileArgs)
     }
@@ -47,6 +46,6 @@ export async function actionRoutes (fastify: FastifyInstance, opts: Opts): Promi
     const lines = parseLines(request.query.lines)
     const spec = findAction(name)
     if (spec === undefined) throw new DashboardError('HD_ERR_ACTION_UNKNOWN', `Unknown action: ${name.slice(0, 128)}`)
-    return { name: spec.name, ...runner.status(spec.name), lines: await readLogTail(runner.logPath(spec), lines) }
+    return { name: spec.name, ...runner.status(spec.name), lines: await runner.tail(spec, lines) }
   })
 }

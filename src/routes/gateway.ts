@@ -4,15 +4,15 @@
 
 import type { FastifyInstance } from 'fastify'
 import type { WebSocket } from 'ws'
-import { childEnv } from '../actions/runner.js'
+import { childEnv } from '../processes/env.js'
 import { closeReason, DashboardError } from '../errors.js'
 import { bridgeGateway, type GatewayBridge } from '../gateway/bridge.js'
-import { resolveProfile } from '../hermes/profiles.js'
+import type { HermesHome } from '../hermes/home.js'
 import { websocketRoute } from './websocket-route.js'
 
 export interface GatewayRoutesOptions {
   readonly command: readonly string[]
-  readonly hermesHome: string
+  readonly home: HermesHome
   readonly env: Readonly<Record<string, string | undefined>>
   readonly maxLine: number
   /** Gateway processes at once (--max-gateways); one more is refused with 1013 gateway_limit. */
@@ -37,10 +37,10 @@ export async function gatewayRoutes (fastify: FastifyInstance, opts: GatewayRout
         throw new DashboardError('HD_ERR_GATEWAY_LIMIT', `${bridges.size} gateways are running, as many as --max-gateways allows`,
           'Close a tab that uses /api/ws and try again; raise --max-gateways if this host can run more.')
       }
-      const profile = resolveProfile(opts.hermesHome, request.trust.profile ?? 'default')
+      const profile = opts.home.profile(request.trust.profile)
       bridge = bridgeGateway(socket, {
         command: opts.command,
-        env: childEnv(opts.env, { HERMES_HOME: profile.home }),
+        env: childEnv(opts.env, { HERMES_HOME: profile.dir }),
         maxLine: opts.maxLine,
         highWater: GATEWAY_WATER.high,
         lowWater: GATEWAY_WATER.low,

@@ -3,10 +3,9 @@
 // a JSON 404 (never the page) for unknown /api/ paths.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { promises as fs, type Stats } from 'node:fs'
-import { join, sep } from 'node:path'
 import { injectGlobals, rewriteCssUrls, rewriteIndexAssets } from '../web/rewrite.js'
 import { sendFile } from '../web/send-file.js'
+import { fileStat, readText, staticPath, type StaticFile, type Stats } from '../web/static-files.js'
 
 interface Opts {
   /** Directory holding index.html and assets/. */
@@ -14,30 +13,6 @@ interface Opts {
 }
 
 const NO_STORE = 'no-store, no-cache, must-revalidate'
-
-export interface StaticFile {
-  /** Path relative to the root, with forward slashes. */
-  readonly rel: string
-  readonly full: string
-}
-
-/** Maps a decoded URL path to a file under root; null for anything that could leave it or names a dotfile. */
-export function staticPath (root: string, decoded: string): StaticFile | null {
-  if (decoded.includes('\0') || decoded.includes('\\')) return null
-  const segments = decoded.split('/').filter((s) => s !== '')
-  if (segments.length === 0 || segments.some((s) => s === '..' || s === '.' || s.startsWith('.'))) return null
-  const full = join(root, ...segments)
-  return full.startsWith(root + sep) ? { rel: segments.join('/'), full } : null
-}
-
-async function fileStat (path: string): Promise<Stats | null> {
-  try {
-    const stat = await fs.stat(path)
-    return stat.isFile() ? stat : null
-  } catch {
-    return null
-  }
-}
 
 function pathOf (request: FastifyRequest): string {
   const url = request.url
@@ -57,7 +32,7 @@ export async function pageRoutes (fastify: FastifyInstance, opts: Opts): Promise
     if (file.rel.endsWith('.css')) {
       // CSS names fonts and images by absolute URL; under a base path those must gain the prefix.
       reply.header('vary', 'X-Forwarded-Prefix')
-      if (prefix !== '') return reply.header('cache-control', 'no-cache').type('text/css; charset=utf-8').send(rewriteCssUrls(await fs.readFile(file.full, 'utf8'), prefix))
+      if (prefix !== '') return reply.header('cache-control', 'no-cache').type('text/css; charset=utf-8').send(rewriteCssUrls(await readText(file.full), prefix))
     }
     return sendFile(request, reply, file.full, stat)
   }
@@ -65,7 +40,7 @@ export async function pageRoutes (fastify: FastifyInstance, opts: Opts): Promise
   async function sendIndex (request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     let html: string
     try {
-      html = await fs.readFile(join(root, 'index.html'), 'utf8')
+      html = await readText(staticPath(root, 'index.html')?.full ?? '')
     } catch {
       return reply.code(404).send({ error: 'Frontend not built. Run: npm run build (or pass --web-dist to a built Hermes front end).' })
     }

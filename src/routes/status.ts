@@ -3,39 +3,27 @@
 // gateway pid are shown only to a caller that is authenticated (or needs no credential).
 
 import type { FastifyInstance } from 'fastify'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { parse as parseYaml } from 'yaml'
+import { configVersion } from '../hermes/config-yaml.js'
 import { readGateway } from '../hermes/gateway.js'
-import { resolveProfile } from '../hermes/profiles.js'
+import type { HermesHome } from '../hermes/home.js'
 import { countActiveSessions } from '../hermes/sessions.js'
 import type { VersionProbe } from '../hermes/version.js'
 
 interface Opts {
-  readonly hermesHome: string
+  readonly home: HermesHome
   readonly version: VersionProbe
   readonly dashboard: { readonly name: string, readonly version: string, readonly trust_mode: string }
 }
 
-function configVersion (home: string): number {
-  try {
-    const doc = parseYaml(readFileSync(join(home, 'config.yaml'), 'utf8')) as { _config_version?: unknown } | null
-    const v = Number(doc?._config_version)
-    return Number.isInteger(v) && v >= 0 ? v : 0
-  } catch {
-    return 0
-  }
-}
-
 export async function statusRoutes (fastify: FastifyInstance, opts: Opts): Promise<void> {
   fastify.get('/api/status', { config: { access: 'public' } }, async (request) => {
-    const profile = resolveProfile(opts.hermesHome, request.trust.profile ?? 'default')
-    const gateway = readGateway(profile.home)
+    const profile = opts.home.profile(request.trust.profile)
+    const gateway = readGateway(profile)
     const runtime = gateway.runtime
     let state = runtime?.gatewayState ?? null
     if (!gateway.running && state !== 'stopped' && state !== 'startup_failed') state = 'stopped'
     const activeAgents = gateway.running ? runtime?.activeAgents ?? 0 : 0
-    const cfg = configVersion(profile.home)
+    const cfg = configVersion(profile)
     const { version, releaseDate } = opts.version.current()
     const body: Record<string, unknown> = {
       version,
@@ -52,7 +40,7 @@ export async function statusRoutes (fastify: FastifyInstance, opts: Opts): Promi
       active_agents: activeAgents,
       gateway_busy: gateway.running && state === 'running' && activeAgents > 0,
       gateway_drainable: gateway.running && state === 'running',
-      active_sessions: await countActiveSessions(profile.home),
+      active_sessions: await countActiveSessions(profile),
       auth_required: false,
       auth_providers: [],
       auth_flows: [],
@@ -60,9 +48,9 @@ export async function statusRoutes (fastify: FastifyInstance, opts: Opts): Promi
     }
     if (request.trust.verdict.allow && request.trust.verdict.authenticated) {
       Object.assign(body, {
-        hermes_home: profile.home,
-        config_path: join(profile.home, 'config.yaml'),
-        env_path: join(profile.home, '.env'),
+        hermes_home: profile.dir,
+        config_path: profile.show('config.yaml'),
+        env_path: profile.show('.env'),
         gateway_pid: gateway.pid,
         gateway_health_url: null,
       })

@@ -2,6 +2,8 @@
 // Identity asserted by an SSO proxy (Authelia's Remote-User, authentik's X-authentik-username, ...),
 // the refusal of spoofed or aliased identity headers, and the group → profile binding. Pure.
 
+import { isProfileName } from '../hermes/profiles.js'
+
 export interface IdentitySettings {
   /** Lower-case header names; groupsHeader may be null. */
   readonly userHeader: string
@@ -100,7 +102,3 @@ export function parseGroupProfiles (entries: readonly string[]): Map<string, str
   return map
 }
 
-/** Hermes profile names: lower-case letters, digits, `_` and `-`, starting with a letter or digit. */
-export function isProfileName (name: string): boolean {
-  return /^[a-z0-9][a-z0-9_-]{0,63}$/.test(name)
-}

@@ -3,7 +3,8 @@
 // groups, and the group → profile binding.
 
 import t from 'tap'
-import { boundProfiles, isProfileName, parseGroupProfiles, readIdentity, splitGroups, type IdentityReading, type IdentitySettings } from '../../src/trust/identity.js'
+import { isProfileName } from '../../src/hermes/profiles.js'
+import { boundProfiles, parseGroupProfiles, readIdentity, splitGroups, type IdentityReading, type IdentitySettings } from '../../src/trust/identity.js'
 
 const SETTINGS: IdentitySettings = {
   userHeader: 'remote-user',
