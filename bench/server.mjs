@@ -14,6 +14,7 @@ import { createDashboard, fastifyOptions, MAX_WS_PAYLOAD } from '../dist/app.js'
 import { loadConfig } from '../dist/config/load.js'
 import { createActionRunner } from '../dist/actions/runner.js'
 import { actionRoutes } from '../dist/routes/actions.js'
+import { openHermesHome } from '../dist/hermes/home.js'
 
 const kind = process.argv[2]
 const home = process.env.BENCH_HOME
@@ -36,8 +37,9 @@ async function bare () {
   const app = Fastify(fastifyOptions(loadConfig({ options: { hermesHome: home, token, hermesCommand: HERMES_COMMAND }, env })))
   // @fastify/websocket adds hooks of its own to every request; they are not the trust hook's cost.
   await app.register(fastifyWebsocket, { options: { maxPayload: MAX_WS_PAYLOAD } })
-  const runner = createActionRunner({ hermesHome: home, command: [HERMES_COMMAND], env })
-  await app.register(actionRoutes, { runner, hermesHome: home })
+  const hermesHome = openHermesHome(home)
+  const runner = createActionRunner({ home: hermesHome, command: [HERMES_COMMAND], env })
+  await app.register(actionRoutes, { runner, home: hermesHome })
   // The dashboard's unknown-API answer (src/routes/page.ts), byte for byte.
   const pathOf = (request) => {
     const q = request.url.indexOf('?')

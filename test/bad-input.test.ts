@@ -90,6 +90,14 @@ t.test('bad input: clear refusals, the server keeps serving, nothing outside HER
   t.equal(json(manyHops).error, 'forwarded_header_invalid')
   const longPrefix = await peer.http({ url: `${base}/`, headers: { 'X-Forwarded-Prefix': '/' + 'p'.repeat(300) } })
   t.equal(longPrefix.status, 400, 'an over-long X-Forwarded-Prefix')
+  for (const prefix of ['/a;Domain=evil.example', '/a,b', '/a=b', '/a%2e%2e']) {
+    const r = await peer.http({ url: `${base}/`, headers: { 'X-Forwarded-Prefix': prefix } })
+    t.equal(r.status, 400, `X-Forwarded-Prefix ${prefix}: 400`)
+    t.equal(r.headers['set-cookie'], undefined, `X-Forwarded-Prefix ${prefix}: no cookie`)
+  }
+  for (const target of ['http://127.0.0.1/api/status', 'https://evil.example/', '*']) {
+    t.match((await rawHttp(cli.port, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`)).statusLine, /^HTTP\/1\.1 400/, `request target ${target}: 400`)
+  }
   t.match((await rawHttp(cli.port, 'GARBAGE\r\n\r\n')).statusLine, /^HTTP\/1\.1 400/, 'a malformed request line')
   t.match((await rawHttp(cli.port, 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n')).statusLine, /^HTTP\/1\.1 (400|403)/, 'two Host headers')
   await alive('absurd headers')
