@@ -39,7 +39,7 @@ async function bare () {
   await app.register(fastifyWebsocket, { options: { maxPayload: MAX_WS_PAYLOAD } })
   const hermesHome = openHermesHome(home)
   const runner = createActionRunner({ home: hermesHome, command: [HERMES_COMMAND], env })
-  await app.register(actionRoutes, { runner, home: hermesHome })
+  await app.register(actionRoutes, { runner, home: hermesHome, forwarder: null })
   // The dashboard's unknown-API answer (src/routes/page.ts), byte for byte.
   const pathOf = (request) => {
     const q = request.url.indexOf('?')

@@ -3,12 +3,15 @@
 // builds a ready Fastify instance from the same options the command line takes. Never listens.
 
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify'
+import fastifyReplyFrom from '@fastify/reply-from'
 import fastifyWebsocket from '@fastify/websocket'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { WebSocket } from 'ws'
 import { createActionRunner } from './actions/runner.js'
+import { createForwarder } from './backend/forward.js'
+import { createBackend, type Backend, type BackendTiming } from './backend/supervisor.js'
 import { createChatService, type ChatService } from './chat/service.js'
 import { allowedHostNames, loadConfig, type Config, type ConfigSources } from './config/load.js'
 import type { OptionKey } from './config/options.js'
@@ -17,8 +20,11 @@ import { createEventHub, type EventHub } from './events/hub.js'
 import { openHermesHome, type HermesHome } from './hermes/home.js'
 import { probeHermesVersion } from './hermes/version.js'
 import { childEnv } from './processes/env.js'
+import { findProgram } from './processes/group.js'
 import { actionRoutes } from './routes/actions.js'
+import { authRoutes } from './routes/auth.js'
 import { eventRoutes } from './routes/events.js'
+import { forwardedRoutes } from './routes/forwarded.js'
 import { gatewayRoutes } from './routes/gateway.js'
 import { ptyRoutes } from './routes/pty.js'
 import { pageRoutes } from './routes/page.js'
@@ -38,6 +44,14 @@ export const BUILT_IN_WEB = join(PACKAGE_ROOT, 'web', 'dist')
 
 /** Largest WebSocket message accepted from any client; a larger one is closed with 1009. */
 export const MAX_WS_PAYLOAD = 16 * 1024 * 1024
+/** Largest request body forwarded to Hermes' own server (its uploads take up to 100 MiB). */
+export const MAX_FORWARDED_BODY = 128 * 1024 * 1024
+/** Largest JSON body read whole to check the profile it names (Hermes' session import takes 25 MiB). */
+export const MAX_INSPECTED_BODY = 32 * 1024 * 1024
+/** How long a forwarded request waits for Hermes' own server to get ready before 503 backend_starting. */
+export const BACKEND_READY_WAIT_MS = 10_000
+/** A forwarded WebSocket with no message either way for this long is closed. */
+export const BACKEND_WS_IDLE_MS = 60 * 60 * 1000
 /** Bytes an /api/events subscriber may have queued before it is dropped (1013). */
 export const MAX_SUBSCRIBER_BUFFER = 4 * 1024 * 1024
 
@@ -49,7 +63,11 @@ export interface DashboardPluginOptions {
   readonly env?: Readonly<Record<string, string | undefined>>
   /** Receives the dashboard's parts once built (createDashboard decorates its instance with them). */
   readonly expose?: (parts: DashboardParts) => void
+  /** The backend's clock (start, health, backoff; readyWaitMs: how long a request waits for it); tests shorten it. */
+  readonly backendTiming?: BackendTimingOptions
 }
+
+export type BackendTimingOptions = Partial<BackendTiming> & { readonly readyWaitMs?: number }
 
 export interface DashboardParts {
   readonly config: Config
@@ -58,6 +76,7 @@ export interface DashboardParts {
   readonly hub: EventHub
   readonly chat: ChatService
   readonly home: HermesHome
+  readonly backend: Backend
 }
 
 declare module 'fastify' {
@@ -102,7 +121,19 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
     limits: { maxLegacy: config.maxChats },
     events: hub,
   })
-  const parts: DashboardParts = { config, settings, policy, hub, chat, home }
+  // Hermes' own server behind this one: `auto` starts it where Hermes is installed.
+  const installed = findProgram(config.hermesCommand[0] as string, env.PATH) !== null
+  const backendMode = config.backend.mode === 'auto' ? (installed ? 'auto' : 'off') : config.backend.mode
+  const backend = createBackend({
+    mode: backendMode,
+    ...(config.backend.mode === 'url' ? { url: config.backend.url, token: config.backend.token } : {}),
+    home,
+    hermesCommand: config.hermesCommand,
+    env,
+    log: (level, fields, message) => fastify.log[level](fields, message),
+    ...(opts.backendTiming === undefined ? {} : { timing: opts.backendTiming }),
+  })
+  const parts: DashboardParts = { config, settings, policy, hub, chat, home, backend }
   fastify.decorate('hermes', parts)
   opts.expose?.(parts)
 
@@ -125,6 +156,17 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
     })
   }
   keepAlive(fastify)
+  // Every answer says who gave it; a forwarded one says `backend` already (backend/hygiene.ts).
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (!reply.hasHeader('x-hermes-dashboard-source')) reply.header('x-hermes-dashboard-source', 'native')
+    done(null, payload)
+  })
+  await fastify.register(fastifyReplyFrom, {
+    disableRequestLogging: true,
+    undici: { connections: 64, connectTimeout: 5_000, headersTimeout: config.backendTimeoutMs, bodyTimeout: config.backendTimeoutMs },
+  })
+  // Started once the server is ready, in the background: the first answer never waits for it.
+  fastify.addHook('onReady', async () => { backend.start() })
 
   fastify.setErrorHandler((error: FastifyError | DashboardError, request, reply) => {
     if (error instanceof DashboardError) return reply.code(error.status).send(error.toJSON())
@@ -142,17 +184,28 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
   const version = probeHermesVersion(config.hermesCommand, childEnv(env, { HERMES_HOME: config.hermesHome }))
   fastify.addHook('onClose', async () => {
     version.stop()
+    await backend.close()
     // Every PTY goes with the server: no chat may outlive it as an orphan.
     await chat.close()
   })
 
+  const forwarder = createForwarder({
+    backend,
+    identityHeaders: [config.authHeader, config.groupsHeader].filter((h): h is string => h !== null),
+    readyWaitMs: opts.backendTiming?.readyWaitMs ?? BACKEND_READY_WAIT_MS,
+    bodyLimit: MAX_FORWARDED_BODY,
+    maxWsPayload: MAX_WS_PAYLOAD,
+    wsIdleMs: BACKEND_WS_IDLE_MS,
+  })
   const runner = createActionRunner({ home, command: config.hermesCommand, env })
-  await fastify.register(statusRoutes, { home, version, dashboard: { name: 'hermes-dashboard', version: VERSION, trust_mode: policy.mode } })
-  await fastify.register(actionRoutes, { runner, home })
+  await fastify.register(statusRoutes, { home, backend, version, dashboard: { name: 'hermes-dashboard', version: VERSION, trust_mode: policy.mode } })
+  await fastify.register(actionRoutes, { runner, home, forwarder: backendMode === 'off' ? null : forwarder })
   await fastify.register(eventRoutes, { hub })
   await fastify.register(ptyRoutes, { chat })
   await fastify.register(gatewayRoutes, { command: config.gatewayCommand, home, env, maxLine: MAX_WS_PAYLOAD, maxGateways: config.maxGateways })
   await fastify.register(trustExplainRoutes, { policy, settings })
+  await fastify.register(authRoutes, { tickets: settings.tickets, logoutUrl: config.logoutUrl, cookieName: settings.cookieName })
+  await fastify.register(forwardedRoutes, { forwarder, inspectLimit: MAX_INSPECTED_BODY })
   await fastify.register(pageRoutes, { webRoot: config.webDist ?? BUILT_IN_WEB })
 }
 
@@ -166,6 +219,7 @@ export interface CreateOptions {
   readonly argv?: readonly string[]
   /** A configuration already loaded (the command line passes its own). */
   readonly config?: Config
+  readonly backendTiming?: BackendTimingOptions
 }
 
 // Fastify loads its JSON-schema compilers (ajv, fast-json-stringify) when an instance is created: a
@@ -207,7 +261,13 @@ export async function createDashboard (options: DashboardOptions = {}, create: C
   const app = Fastify(fastifyOptions(config))
   closeIdleSockets(app.server)
   let parts: DashboardParts | undefined
-  await app.register(dashboardPlugin, { config, env, expose: (p) => { parts = p }, ...(policy === undefined ? {} : { policy }) })
+  await app.register(dashboardPlugin, {
+    config,
+    env,
+    expose: (p) => { parts = p },
+    ...(policy === undefined ? {} : { policy }),
+    ...(create.backendTiming === undefined ? {} : { backendTiming: create.backendTiming }),
+  })
   app.decorate('hermes', parts as DashboardParts)
   await app.ready()
   return app

@@ -167,6 +167,28 @@ export const ERRORS = {
     meaning: 'A file under HERMES_HOME could not be read or written (the detail names the file and the errno: a read-only home, a permission).',
   },
 
+  // ── Hermes' own server behind this one (src/backend/) ──
+  HD_ERR_BACKEND_OFF: {
+    reason: 'backend_off', status: 503, close: 1011,
+    meaning: 'This route is answered by Hermes\' own server, and none runs behind this dashboard (--hermes-backend off, or Hermes is not installed).',
+  },
+  HD_ERR_BACKEND_STARTING: {
+    reason: 'backend_starting', status: 503, close: 1013,
+    meaning: 'Hermes\' own server is starting (or restarting) and did not get ready in time; try again after Retry-After.',
+  },
+  HD_ERR_BACKEND_FAILED: {
+    reason: 'backend_failed', status: 503, close: 1011,
+    meaning: 'Hermes\' own server keeps failing to start; the dashboard goes on retrying with backoff (its output is in HERMES_HOME/logs/dashboard-backend.log).',
+  },
+  HD_ERR_BACKEND_UNAVAILABLE: {
+    reason: 'backend_unavailable', status: 502, close: 1011,
+    meaning: 'Hermes\' own server could not be reached or broke off the answer (it refused the connection, reset it, or exited mid-request).',
+  },
+  HD_ERR_BACKEND_TIMEOUT: {
+    reason: 'backend_timeout', status: 504, close: 1011,
+    meaning: 'Hermes\' own server did not answer within --backend-timeout.',
+  },
+
   // ── server ──
   HD_ERR_CONFIG_INVALID: {
     reason: 'config_invalid', status: 500, close: 1011,

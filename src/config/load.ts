@@ -48,7 +48,18 @@ export interface Config {
   readonly requestTimeoutMs: number
   readonly maxChats: number
   readonly maxGateways: number
+  /** Hermes' own server behind this one (src/backend/). */
+  readonly backend: BackendSetting
+  /** Milliseconds to wait for the backend's answer to begin, and between its bytes. */
+  readonly backendTimeoutMs: number
+  readonly logoutUrl: string | null
 }
+
+export type BackendSetting =
+  | { readonly mode: 'auto' }
+  | { readonly mode: 'off' }
+  /** A Hermes server already running on loopback; its token from backendToken or its page. */
+  | { readonly mode: 'url', readonly url: string, readonly token: string | null }
 
 /** Thrown with every problem found; the command line prints them and exits 2. */
 export class ConfigError extends DashboardError {
@@ -143,6 +154,26 @@ const schema = z.object({
   gatewayCommand: command('a command').default(['python3', '-m', 'tui_gateway.entry']),
   noOpen: z.boolean().default(false),
   logLevel: z.enum(LOG_LEVELS, { message: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  hermesBackend: text('auto, off or a URL').transform((v, ctx) => {
+    if (v === 'auto' || v === 'off') return { mode: v } as const
+    let url: URL
+    try {
+      url = new URL(v)
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected auto, off, or the http:// URL of a Hermes server on this host' })
+      return z.NEVER
+    }
+    // The backend is reached with a token of its own and no client credential; never off this host.
+    const host = url.hostname.replace(/^\[|\]$/g, '')
+    if (url.protocol !== 'http:' || !(host === 'localhost' || isLoopbackAddress(host)) || url.port === '' || (url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.username !== '') {
+      ctx.addIssue({ code: 'custom', message: 'expected http://127.0.0.1:<port> (or [::1], localhost): Hermes\' server must be on this host, at its root' })
+      return z.NEVER
+    }
+    return { mode: 'url', url: url.origin } as const
+  }).default({ mode: 'auto' }),
+  backendToken: str.refine((v) => v.length >= 8 && v.length <= 512 && /^[\x21-\x7e]+$/.test(v), 'expected 8 to 512 printable characters without spaces').optional(),
+  backendTimeout: count('seconds', 1, 86_400, 120),
+  logoutUrl: text('a URL').refine((v) => { try { return ['http:', 'https:'].includes(new URL(v).protocol) || v.startsWith('/') } catch { return v.startsWith('/') && !v.startsWith('//') } }, 'expected an http(s) URL or a path on this site').optional(),
   connectionTimeout: count('seconds', 1, 86_400, 75),
   requestTimeout: count('seconds', 1, 86_400, 300),
   maxChats: count('a number of chats', 1, 4096, 32),
@@ -162,7 +193,7 @@ function describe (raw: RawOptions, key: OptionKey): string {
   const flag = `--${OPTIONS[key].flag}`
   if (r === undefined) return flag
   const shown = Array.isArray(r.value) ? (r.value as string[]).join(',') : String(r.value)
-  const redacted = key === 'token' ? '<hidden>' : shown
+  const redacted = key === 'token' || key === 'backendToken' ? '<hidden>' : shown
   return `${r.source === flag ? flag : `${flag} (from ${r.source})`}: got ${JSON.stringify(redacted)}`
 }
 
@@ -240,6 +271,9 @@ export function loadConfig (sources: ConfigSources = {}): Config {
     requestTimeoutMs: v.requestTimeout * 1000,
     maxChats: v.maxChats,
     maxGateways: v.maxGateways,
+    backend: v.hermesBackend.mode === 'url' ? { mode: 'url', url: v.hermesBackend.url, token: v.backendToken ?? null } : v.hermesBackend,
+    backendTimeoutMs: v.backendTimeout * 1000,
+    logoutUrl: v.logoutUrl ?? null,
   }
   return Object.freeze(config)
 }

@@ -40,6 +40,10 @@ export const OPTIONS = {
   requestTimeout: { kind: 'string', flag: 'request-timeout', env: ['HERMES_DASHBOARD_REQUEST_TIMEOUT'], yaml: 'request_timeout', arg: 'SECONDS', help: 'Longest time a client may take to send a whole request, headers and body (default 300).' },
   maxChats: { kind: 'string', flag: 'max-chats', env: ['HERMES_DASHBOARD_MAX_CHATS'], yaml: 'max_chats', arg: 'N', help: 'Per-tab chats (/api/pty without attach) running at once (default 32); kept-alive chats have their own 16.' },
   maxGateways: { kind: 'string', flag: 'max-gateways', env: ['HERMES_DASHBOARD_MAX_GATEWAYS'], yaml: 'max_gateways', arg: 'N', help: '/api/ws gateway processes running at once (default 32).' },
+  hermesBackend: { kind: 'string', flag: 'hermes-backend', env: ['HERMES_DASHBOARD_BACKEND'], yaml: 'hermes_backend', arg: 'auto|off|URL', help: 'Hermes\' own server behind this one, for the routes it does not answer itself: auto (start it; default when Hermes is installed), off, or the loopback URL of one already running.' },
+  backendToken: { kind: 'string', flag: 'backend-token', env: ['HERMES_DASHBOARD_BACKEND_TOKEN'], arg: 'TOKEN', help: 'Session token of the Hermes server given by --hermes-backend URL (default: read from its page). Prefer the variable.' },
+  backendTimeout: { kind: 'string', flag: 'backend-timeout', env: ['HERMES_DASHBOARD_BACKEND_TIMEOUT'], yaml: 'backend_timeout', arg: 'SECONDS', help: 'Longest wait for Hermes\' server to start answering a forwarded request, and between its bytes (default 120).' },
+  logoutUrl: { kind: 'string', flag: 'logout-url', env: ['HERMES_DASHBOARD_LOGOUT_URL'], yaml: 'logout_url', arg: 'URL', help: 'Where signing out sends an SSO user (the proxy\'s logout, e.g. https://auth.example.com/logout); shown by /api/auth/me.' },
   logLevel: { kind: 'string', flag: 'log-level', env: ['HERMES_DASHBOARD_LOG_LEVEL'], yaml: 'log_level', arg: 'LEVEL', help: 'fatal | error | warn | info | debug | trace | silent (default info).' },
 } as const satisfies Record<string, OptionSpec>
 

@@ -14,7 +14,7 @@ import { LOG_REDACT } from '../trust/credentials.js'
 export const REDACTED = '[redacted]'
 
 const PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
-  [/([?&;](?:token|internal|ticket)=)[^&#\s"'<>]*/gi, `$1${REDACTED}`],
+  [/([?&;](?:token|internal|ticket)=)[^&#\s"'<>]+/gi, `$1${REDACTED}`],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g, `$1 ${REDACTED}`],
   [/\b(hermes_dashboard_[0-9a-f]{8}=)[^;\s"']*/g, `$1${REDACTED}`],
 ]

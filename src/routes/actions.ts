@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { findAction } from '../actions/table.js'
 import type { ActionRunner } from '../actions/runner.js'
 import { DashboardError } from '../errors.js'
+import type { Forwarder } from '../backend/forward.js'
 import type { HermesHome } from '../hermes/home.js'
 
 export const DEFAULT_LINES = 200
@@ -22,6 +23,8 @@ export function parseLines (value: unknown): number {
 interface Opts {
   readonly runner: ActionRunner
   readonly home: HermesHome
+  /** Hermes' own server, which owns the actions it starts itself (doctor, backup, …); null when off. */
+  readonly forwarder: Forwarder | null
 }
 
 export async function actionRoutes (fastify: FastifyInstance, opts: Opts): Promise<void> {
@@ -41,10 +44,13 @@ export async function actionRoutes (fastify: FastifyInstance, opts: Opts): Promi
   fastify.post('/api/hermes/update', starter('hermes-update'))
   for (const verb of ['restart', 'start', 'stop']) fastify.post(`/api/gateway/${verb}`, { config: { profiled: true } }, starter(`gateway-${verb}`))
 
-  fastify.get<{ Params: { name: string }, Querystring: Record<string, unknown> }>('/api/actions/:name/status', async (request) => {
+  // One owner per action name: the ones this server starts are answered here; those Hermes' own
+  // server starts (System page operations) are asked of it, which knows whether they still run.
+  fastify.get<{ Params: { name: string }, Querystring: Record<string, unknown> }>('/api/actions/:name/status', async (request, reply) => {
     const { name } = request.params
     const lines = parseLines(request.query.lines)
     const spec = findAction(name)
+    if (opts.forwarder !== null && spec?.subcommand == null) return await opts.forwarder.http(request, reply)
     if (spec === undefined) throw new DashboardError('HD_ERR_ACTION_UNKNOWN', `Unknown action: ${name.slice(0, 128)}`)
     return { name: spec.name, ...runner.status(spec.name), lines: await runner.tail(spec, lines) }
   })

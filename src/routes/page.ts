@@ -14,12 +14,6 @@ interface Opts {
 
 const NO_STORE = 'no-store, no-cache, must-revalidate'
 
-function pathOf (request: FastifyRequest): string {
-  const url = request.url
-  const q = url.indexOf('?')
-  return q === -1 ? url : url.slice(0, q)
-}
-
 /** The wildcard part of the route, decoded once by the router. */
 function wildcard (request: FastifyRequest): string {
   return (request.params as { '*'?: string })['*'] ?? ''
@@ -45,7 +39,7 @@ export async function pageRoutes (fastify: FastifyInstance, opts: Opts): Promise
       return reply.code(404).send({ error: 'Frontend not built. Run: npm run build (or pass --web-dist to a built Hermes front end).' })
     }
     const basePath = request.trust.view.basePath
-    html = injectGlobals(rewriteIndexAssets(html, basePath), { token: request.trust.pageToken, basePath })
+    html = injectGlobals(rewriteIndexAssets(html, basePath), { token: request.trust.pageToken, basePath, authRequired: request.trust.view.identity !== null })
     return reply.code(200)
       .header('cache-control', NO_STORE)
       .header('content-security-policy', "frame-ancestors 'self'")
@@ -63,11 +57,7 @@ export async function pageRoutes (fastify: FastifyInstance, opts: Opts): Promise
     return sendAsset(request, reply, file, stat)
   })
 
-  fastify.route({
-    method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-    url: '/api/*',
-    handler: async (request, reply) => reply.code(404).send({ error: 'not_found', detail: `No such API endpoint: ${pathOf(request).slice(0, 256)}` }),
-  })
+  // Every other /api/ path is Hermes' own (routes/forwarded.ts): forwarded, or 503 backend_off.
   fastify.route({
     method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
     url: '/api',

@@ -5,12 +5,14 @@
 import type { FastifyInstance } from 'fastify'
 import { configVersion } from '../hermes/config-yaml.js'
 import { readGateway } from '../hermes/gateway.js'
+import type { Backend } from '../backend/supervisor.js'
 import type { HermesHome } from '../hermes/home.js'
 import { countActiveSessions } from '../hermes/sessions.js'
 import type { VersionProbe } from '../hermes/version.js'
 
 interface Opts {
   readonly home: HermesHome
+  readonly backend: Backend
   readonly version: VersionProbe
   readonly dashboard: { readonly name: string, readonly version: string, readonly trust_mode: string }
 }
@@ -46,6 +48,7 @@ export async function statusRoutes (fastify: FastifyInstance, opts: Opts): Promi
       auth_flows: [],
       dashboard: opts.dashboard,
     }
+    const backend = opts.backend.status()
     if (request.trust.verdict.allow && request.trust.verdict.authenticated) {
       Object.assign(body, {
         hermes_home: profile.dir,
@@ -54,6 +57,9 @@ export async function statusRoutes (fastify: FastifyInstance, opts: Opts): Promi
         gateway_pid: gateway.pid,
         gateway_health_url: null,
       })
+      body.dashboard = { ...opts.dashboard, backend }
+    } else {
+      body.dashboard = { ...opts.dashboard, backend: { mode: backend.mode, state: backend.state, kind: backend.kind } }
     }
     return body
   })

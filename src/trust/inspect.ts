@@ -42,6 +42,8 @@ export interface OfferedCredentials {
   /** ?internal=: valid when it is the credential granted to a chat for this request's ?channel=. */
   readonly internal: CredentialState
   readonly cookie: CredentialState
+  /** ?ticket= of POST /api/auth/ws-ticket: valid when outstanding and issued to this request's identity. */
+  readonly ticket: CredentialState
   /** Other Authorization schemes seen (Basic belongs to the proxy and is ignored). */
   readonly ignoredAuthorization: string | null
 }
@@ -264,20 +266,6 @@ export function inspect (req: RawRequest, settings: TrustSettings): RequestView 
     }
   }
 
-  // ── credentials (states only; values are never kept) ──
-  const token = settings.token
-  const authorization = single(headers.authorization)
-  const bearer = bearerToken(authorization)
-  const cookieHeader = single(headers.cookie)
-  const credentials: OfferedCredentials = {
-    header: check(single(headers[SESSION_HEADER]) ?? null, (t) => token.matches(t)),
-    bearer: check(bearer, (t) => token.matches(t)),
-    query: check(query?.get('token') ?? null, (t) => token.matches(t)),
-    internal: check(query?.get('internal') ?? null, (t) => settings.capabilities.matches(t, query?.get('channel') ?? null)),
-    cookie: cookieHeader === undefined ? 'absent' : check(readCookie(cookieHeader, settings.cookieName), (t) => token.matches(t)),
-    ignoredAuthorization: authorization !== undefined && bearer === null ? authScheme(authorization) : null,
-  }
-
   // ── identity asserted by an SSO proxy ──
   let identity: Identity | null = null
   let identitySent = false
@@ -293,6 +281,21 @@ export function inspect (req: RawRequest, settings: TrustSettings): RequestView 
     } else if (reading.kind === 'present') {
       identity = reading.identity
     }
+  }
+
+  // ── credentials (states only; values are never kept) ──
+  const token = settings.token
+  const authorization = single(headers.authorization)
+  const bearer = bearerToken(authorization)
+  const cookieHeader = single(headers.cookie)
+  const credentials: OfferedCredentials = {
+    header: check(single(headers[SESSION_HEADER]) ?? null, (t) => token.matches(t)),
+    bearer: check(bearer, (t) => token.matches(t)),
+    query: check(query?.get('token') ?? null, (t) => token.matches(t)),
+    internal: check(query?.get('internal') ?? null, (t) => settings.capabilities.matches(t, query?.get('channel') ?? null)),
+    cookie: cookieHeader === undefined ? 'absent' : check(readCookie(cookieHeader, settings.cookieName), (t) => token.matches(t)),
+    ticket: check(query?.get('ticket') ?? null, (t) => settings.tickets.valid(t, identity?.user ?? null)),
+    ignoredAuthorization: authorization !== undefined && bearer === null ? authScheme(authorization) : null,
   }
 
   const profileParam = query?.get('profile') ?? ''

@@ -13,7 +13,7 @@ import { sessionCookie } from './credentials.js'
 import { createDenialLog } from './denial-log.js'
 import { inspect, type RequestView } from './inspect.js'
 import { refusalPage } from './pages.js'
-import type { Access, Deny, ProfileChoice, RouteTrust, TrustPolicy, Verdict } from './policy.js'
+import { restsOnTicket, type Access, type Deny, type ProfileChoice, type RouteTrust, type TrustPolicy, type Verdict } from './policy.js'
 import type { TrustSettings } from './settings.js'
 
 export interface RequestTrust {
@@ -28,6 +28,8 @@ export interface RequestTrust {
    * has no profile of its own (only on routes that are not about a profile).
    */
   profile: string | null
+  /** A profile binding limits this caller: a profile it names anywhere (a JSON body too) must be checked. */
+  restricted: boolean
 }
 
 declare module 'fastify' {
@@ -43,8 +45,8 @@ declare module 'fastify' {
     capability?: boolean
     /** The route acts in a Hermes profile (chat, gateway, profile-scoped reads and writes). */
     profiled?: boolean
-    /** Name of the path parameter that names the profile, when the path does. */
-    profileParam?: string
+    /** The profile the request's path names, for routes whose path can name one. */
+    profileOf?: (request: FastifyRequest) => string | null
   }
 }
 
@@ -59,10 +61,10 @@ export interface TrustPluginOptions {
 interface RouteInfo {
   readonly trust: RouteTrust
   readonly websocket: boolean
-  readonly profileParam: string | null
+  readonly profileOf: ((request: FastifyRequest) => string | null) | null
 }
 const kRoute = Symbol('hermes.route')
-const FALLBACK: RouteInfo = Object.freeze({ trust: Object.freeze({ access: 'protected', queryToken: false }), websocket: false, profileParam: null })
+const FALLBACK: RouteInfo = Object.freeze({ trust: Object.freeze({ access: 'protected', queryToken: false }), websocket: false, profileOf: null })
 /** How long a refused WebSocket may take to finish its closing handshake before its socket is destroyed. */
 export const REFUSED_CLOSE_TIMEOUT_MS = 1000
 /** A refused socket has nothing to say; a longer message is cut off at once (1009) and not buffered. */
@@ -72,7 +74,7 @@ const COOKIE_MAX_AGE = 30 * 24 * 3600
 const EMPTY = Buffer.alloc(0)
 
 function routeInfoOf (opts: RouteOptions): RouteInfo {
-  const config = (opts.config ?? {}) as { access?: Access, queryToken?: boolean, capability?: boolean, profiled?: boolean, profileParam?: string }
+  const config = (opts.config ?? {}) as { access?: Access, queryToken?: boolean, capability?: boolean, profiled?: boolean, profileOf?: (request: FastifyRequest) => string | null }
   // A WebSocket route is declared with `websocket: true`, or with a wsHandler beside an HTTP handler.
   const ws = opts as { websocket?: boolean, wsHandler?: unknown }
   const websocket = ws.websocket === true || typeof ws.wsHandler === 'function'
@@ -82,7 +84,7 @@ function routeInfoOf (opts: RouteOptions): RouteInfo {
     capability: config.capability === true,
     profiled: config.profiled === true,
   }
-  return Object.freeze({ trust: Object.freeze(trust), websocket, profileParam: config.profileParam ?? null })
+  return Object.freeze({ trust: Object.freeze(trust), websocket, profileOf: config.profileOf ?? null })
 }
 
 /** The one profile a request names in its path, query and JSON body; they may not disagree. */
@@ -98,8 +100,18 @@ export function namedProfile (names: ReadonlyArray<string | null | undefined>): 
   return { name }
 }
 
-/** The `profile` field of a parsed JSON body, if it is a string ('' and `current` name none, as in ?profile=). */
+/**
+ * The `profile` field of a JSON body, if it is a string ('' and `current` name none, as in ?profile=).
+ * A forwarded body arrives as its bytes (a Buffer), parsed here only to be read.
+ */
 export function bodyProfile (body: unknown): string | null {
+  if (Buffer.isBuffer(body)) {
+    try {
+      return bodyProfile(JSON.parse(body.toString('utf8')))
+    } catch {
+      return null // not JSON: the backend refuses it itself, and it names no profile it could act in
+    }
+  }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return null
   const p = (body as { profile?: unknown }).profile
   return typeof p === 'string' && p !== '' && p !== 'current' ? p : null
@@ -142,14 +154,22 @@ async function trustPlugin (fastify: FastifyInstance, opts: TrustPluginOptions):
     }, settings)
     let verdict: Verdict = policy.evaluate(view, route)
     let profile: string | null = null
+    let restricted = false
     if (verdict.allow) {
-      const pathName = info.profileParam === null ? null : (request.params as Record<string, string | undefined>)[info.profileParam]
-      const choice = decideProfile(view, [pathName, view.profile], route)
-      if (choice.allow) profile = choice.profile
-      else verdict = choice
+      const choice = decideProfile(view, [info.profileOf?.(request), view.profile], route)
+      if (choice.allow) {
+        profile = choice.profile
+        restricted = choice.restricted
+      } else {
+        verdict = choice
+      }
+    }
+    // A ticket is single use: the first request that rests on it uses it up.
+    if (verdict.allow && restsOnTicket(view, route) && !settings.tickets.consume(new URLSearchParams(raw.url?.split('?')[1] ?? '').get('ticket') ?? '', view.identity?.user ?? null)) {
+      verdict = { allow: false, code: 'HD_ERR_TOKEN_INVALID', detail: '?ticket= was already used', hint: 'Ask POST /api/auth/ws-ticket for a new ticket for each socket.' }
     }
     const allowedPage = verdict.allow && route.access === 'page'
-    request.trust = { view, verdict, route, pageToken: allowedPage ? token : null, profile }
+    request.trust = { view, verdict, route, pageToken: allowedPage ? token : null, profile, restricted }
     if (view.forwarded.ignored.length > 0) log.forwardedIgnored(view)
 
     if (verdict.allow) {
@@ -192,8 +212,7 @@ async function trustPlugin (fastify: FastifyInstance, opts: TrustPluginOptions):
     const trust = request.trust
     if (named === null || trust === null || !trust.verdict.allow) return done()
     const info = (request.routeOptions.config as { [kRoute]?: RouteInfo })[kRoute] ?? FALLBACK
-    const pathName = info.profileParam === null ? null : (request.params as Record<string, string | undefined>)[info.profileParam]
-    const choice = decideProfile(trust.view, [pathName, trust.view.profile, named], trust.route)
+    const choice = decideProfile(trust.view, [info.profileOf?.(request), trust.view.profile, named], trust.route)
     if (choice.allow) {
       trust.profile = choice.profile
       return done()
@@ -206,7 +225,7 @@ async function trustPlugin (fastify: FastifyInstance, opts: TrustPluginOptions):
   function decideProfile (view: RequestView, names: ReadonlyArray<string | null | undefined>, route: RouteTrust): ProfileChoice | Deny {
     const named = namedProfile(names)
     if ('allow' in named) return named
-    return policy.profileFor?.(view, named.name, route) ?? { allow: true, profile: named.name ?? 'default' }
+    return policy.profileFor?.(view, named.name, route) ?? { allow: true, profile: named.name ?? 'default', restricted: false }
   }
 
   function refuseUpgrade (request: FastifyRequest, reply: FastifyReply, code: ErrorCode): void {

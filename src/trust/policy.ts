@@ -29,7 +29,7 @@ export interface RouteTrust {
 }
 
 /** How an allowed request was authorised. */
-export type Via = 'token' | 'internal' | 'cookie' | 'identity' | 'open' | 'none'
+export type Via = 'token' | 'ticket' | 'internal' | 'cookie' | 'identity' | 'open' | 'none'
 
 export interface Allow {
   readonly allow: true
@@ -51,6 +51,8 @@ export type Verdict = Allow | Deny
 export interface ProfileChoice {
   readonly allow: true
   readonly profile: string | null
+  /** A binding limits the caller to some profiles (so every name it gives must be checked). */
+  readonly restricted: boolean
 }
 
 /** What an embedding program may replace: any object with this shape. */
@@ -146,7 +148,13 @@ function queryTokenUsable (view: RequestView, route: RouteTrust): boolean {
 
 function explicitToken (view: RequestView, route: RouteTrust): boolean {
   const c = view.credentials
-  return c.header === 'valid' || c.bearer === 'valid' || (queryTokenUsable(view, route) && c.query === 'valid')
+  return c.header === 'valid' || c.bearer === 'valid' || (queryTokenUsable(view, route) && c.query === 'valid') || (view.upgrade && c.ticket === 'valid')
+}
+
+/** A ticket is single use: the trust hook uses it up when the verdict rests on it alone. */
+export function restsOnTicket (view: RequestView, route: RouteTrust): boolean {
+  const c = view.credentials
+  return view.upgrade && c.ticket === 'valid' && !(c.header === 'valid' || c.bearer === 'valid' || (queryTokenUsable(view, route) && c.query === 'valid'))
 }
 
 const ALLOW_TOKEN: Allow = Object.freeze({ allow: true, via: 'token', authenticated: true })
@@ -159,7 +167,8 @@ function checkCredential (view: RequestView, route: RouteTrust, settings: TrustS
   const queryUsed = queryTokenUsable(view, route)
   const invalid = c.header === 'invalid' ? 'X-Hermes-Session-Token'
     : c.bearer === 'invalid' ? 'Authorization: Bearer'
-      : queryUsed && c.query === 'invalid' ? '?token=' : null
+      : queryUsed && c.query === 'invalid' ? '?token='
+        : view.upgrade && c.ticket === 'invalid' ? '?ticket=' : null
   if (invalid !== null) {
     return deny('HD_ERR_TOKEN_INVALID', `${invalid} does not match this server's session token`,
       'The token changes when the dashboard restarts unless set with HERMES_DASHBOARD_SESSION_TOKEN; reload the page or use the token printed at start-up.')
@@ -207,15 +216,15 @@ export function chooseProfile (view: RequestView, named: string | null, route: R
   const bound = identity !== null && identity.groupProfiles !== null && view.peerIsTrustedProxy && view.identity !== null
     ? boundProfiles(identity, view.identity)
     : '*'
-  if (bound === '*') return { allow: true, profile: named ?? 'default' }
+  if (bound === '*') return { allow: true, profile: named ?? 'default', restricted: false }
   const user = clip(view.identity?.user ?? '', 64)
   const allowed = bound.size === 0 ? 'None of the user\'s groups is bound to a profile in --group-profiles.' : `Allowed: ${[...bound].join(', ')}.`
   if (named !== null) {
-    return bound.has(named) ? { allow: true, profile: named } : deny('HD_ERR_PROFILE_FORBIDDEN', `user ${user} may not use profile "${clip(named, 64)}"`, allowed)
+    return bound.has(named) ? { allow: true, profile: named, restricted: true } : deny('HD_ERR_PROFILE_FORBIDDEN', `user ${user} may not use profile "${clip(named, 64)}"`, allowed)
   }
-  if (bound.size === 1) return { allow: true, profile: [...bound][0] as string }
-  if (bound.has('default')) return { allow: true, profile: 'default' }
-  if (route.profiled !== true) return { allow: true, profile: null }
+  if (bound.size === 1) return { allow: true, profile: [...bound][0] as string, restricted: true }
+  if (bound.has('default')) return { allow: true, profile: 'default', restricted: true }
+  if (route.profiled !== true) return { allow: true, profile: null, restricted: true }
   return deny('HD_ERR_PROFILE_FORBIDDEN', `user ${user} named no profile, and has no single profile of their own`,
     bound.size === 0 ? allowed : `Name one with ?profile=: ${[...bound].join(', ')}.`)
 }

@@ -3,6 +3,7 @@
 
 import { compileProxyList, type ProxyMatcher } from './addresses.js'
 import { createCapabilities, type Capabilities } from './capabilities.js'
+import { createTickets, type Tickets } from './tickets.js'
 import { cookieNameFor, createSecret, type Secret } from './credentials.js'
 import type { ForwardedFamily } from './forwarded.js'
 import { compileHostAllowList, type HostAllowList } from './hosts.js'
@@ -26,6 +27,8 @@ export interface TrustSettings {
   readonly cookieName: string
   /** Per-chat credentials of the programs the dashboard spawns (`?internal=` on /api/pub); never served to a browser. */
   readonly capabilities: Capabilities
+  /** WebSocket tickets (`?ticket=`) handed out by POST /api/auth/ws-ticket. */
+  readonly tickets: Tickets
   readonly identity: IdentitySettings | null
 }
 
@@ -40,6 +43,7 @@ export interface TrustSettingsInput {
   readonly token: string
   /** The store chats are granted their publisher credentials from (default: a new, empty one). */
   readonly capabilities?: Capabilities
+  readonly tickets?: Tickets
   readonly identity: IdentitySettings | null
 }
 
@@ -54,6 +58,7 @@ export function compileTrustSettings (input: TrustSettingsInput): TrustSettings 
     token: createSecret(input.token),
     cookieName: cookieNameFor(input.token),
     capabilities: input.capabilities ?? createCapabilities(),
+    tickets: input.tickets ?? createTickets(),
     identity: input.identity,
   })
 }

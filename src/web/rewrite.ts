@@ -6,6 +6,11 @@ export interface PageGlobals {
   /** Null when this caller may not receive the token. */
   readonly token: string | null
   readonly basePath: string
+  /**
+   * The user signed in at an SSO proxy: Hermes' newer front end then opens its WebSockets with a
+   * single-use ticket (POST /api/auth/ws-ticket) instead of the token in the URL.
+   */
+  readonly authRequired?: boolean
 }
 
 /** JSON, made safe inside a <script>: no `</script>`, no HTML comment openers, no line separators. */
@@ -18,7 +23,7 @@ export function globalsScript (globals: PageGlobals): string {
     globals.token === null ? '' : `window.__HERMES_SESSION_TOKEN__=${scriptLiteral(globals.token)};`,
     'window.__HERMES_DASHBOARD_EMBEDDED_CHAT__=true;',
     `window.__HERMES_BASE_PATH__=${scriptLiteral(globals.basePath)};`,
-    'window.__HERMES_AUTH_REQUIRED__=false;',
+    `window.__HERMES_AUTH_REQUIRED__=${globals.authRequired === true};`,
   ]
   return `<script>${lines.join('')}</script>`
 }

@@ -30,10 +30,17 @@ export function rawHttp (port: number, request: string, timeoutMs = 5000): Promi
       }
       resolve({ statusLine, status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1] ?? 0), headers, text: data })
     }
-    s.on('data', (c: Buffer) => { data += c.toString('latin1') })
+    s.on('data', (c: Buffer) => {
+      data += c.toString('latin1')
+      // A whole answer with a length: done (the connection may be kept alive).
+      const end = data.indexOf('\r\n\r\n')
+      const length = /\r\ncontent-length: *(\d+)/i.exec(data.slice(0, end))?.[1]
+      if (end !== -1 && length !== undefined && data.length >= end + 4 + Number(length)) s.destroy()
+    })
     s.on('close', done)
     s.on('error', () => {})
     s.setTimeout(timeoutMs, () => s.destroy())
-    s.end(request)
+    // Not half-closed: Node drops the answer of a request whose client ended its side early.
+    s.write(request)
   })
 }

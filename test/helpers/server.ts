@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import type { FastifyInstance } from 'fastify'
-import { createDashboard, type DashboardOptions } from '../../src/app.js'
+import { createDashboard, type CreateOptions, type DashboardOptions } from '../../src/app.js'
 import { randomUUID } from 'node:crypto'
 import { createFixtureHome, type HomeOptions } from './home.js'
 import { CLI, FIXTURES } from './paths.js'
@@ -25,8 +25,9 @@ export interface Running {
 interface Teardown { teardown (fn: () => unknown): void }
 
 /** The dashboard in this process, listening on a real socket. */
-export async function startServer (t: Teardown, options: DashboardOptions & { hermesHome: string }, env: Record<string, string> = {}): Promise<Running> {
-  const app = await createDashboard({ token: TEST_TOKEN, hermesCommand: HERMES_FIXTURE, logLevel: 'warn', noOpen: true, port: 0, ...options }, { env })
+export async function startServer (t: Teardown, options: DashboardOptions & { hermesHome: string }, env: Record<string, string> = {}, create: Omit<CreateOptions, 'env'> = {}): Promise<Running> {
+  // No backend unless a test asks for one: the fixture `hermes` can run one, and most tests need none.
+  const app = await createDashboard({ token: TEST_TOKEN, hermesCommand: HERMES_FIXTURE, hermesBackend: 'off', logLevel: 'warn', noOpen: true, port: 0, ...options }, { env, ...create })
   const host = typeof options.host === 'string' ? options.host : '127.0.0.1'
   // A given port is for a test that restarts the dashboard where a page already points.
   await app.listen({ host, port: typeof options.port === 'number' ? options.port : 0 })
