@@ -3,9 +3,11 @@
 // hosts of a test network namespace (a proxy and a LAN client, over IPv4 and IPv6). Every case is
 // offered twice, the way a browser would: as a REST call to a protected route (token in the
 // X-Hermes-Session-Token header) and as WebSockets to /api/events, /api/pty and /api/ws (token as
-// ?token=). The test asserts the expected outcome on each and that they all agree: same reason code,
-// and allow together (an allowed socket must show it works: /api/events receives what is published
-// on its channel, /api/pty the chat's first output, /api/ws the gateway's gateway.ready).
+// ?token=), and again on a route forwarded to Hermes' own server (the fixture backend): REST
+// /api/echo and the WebSocket /api/console. The test asserts the expected outcome on each and that
+// they all agree: same reason code, and allow together (an allowed socket must show it works:
+// /api/events receives what is published on its channel, /api/pty the chat's first output, /api/ws
+// the gateway's gateway.ready, /api/console the backend's hello).
 
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
@@ -124,15 +126,16 @@ t.test('trust table: REST and WebSocket get the same verdict', async (t) => {
   t.teardown(home.remove)
 
   const marker = randomUUID()
-  const base = { hermesHome: home.dir, host: '::', allowedHosts: 'dash.example.test', chatCommand: chatFixture(marker), gatewayCommand: gatewayFixture(marker) }
+  const base = { hermesHome: home.dir, host: '::', allowedHosts: 'dash.example.test', chatCommand: chatFixture(marker), gatewayCommand: gatewayFixture(marker), hermesBackend: 'auto' }
+  const start = (options: Parameters<typeof startServer>[1]): Promise<Running> => startServer(t, options, {}, { backendTiming: { startPollMs: 50, readyWaitMs: 15_000 } })
   const servers: Record<ServerKey, Running> = {
-    loopback: await startServer(t, { ...base, trust: 'loopback' }),
-    loopbackProxy: await startServer(t, { ...base, trust: 'loopback', trustedProxies: 'loopback' }),
-    proxy: await startServer(t, { ...base, trustedProxies: `::ffff:${net.addrs[0]},${net.addrs6[0]}` }),
-    forwarded: await startServer(t, { ...base, trustedProxies: net.addrs[0], forwarded: 'forwarded' }),
-    sso: await startServer(t, { ...base, trustedProxies: net.addrs[0], authHeader: 'Remote-User', groupsHeader: 'Remote-Groups', groupProfiles: 'admins=*,family=alice' }),
-    token: await startServer(t, { ...base, trust: 'token' }),
-    insecure: await startServer(t, { ...base, insecure: true }),
+    loopback: await start({ ...base, trust: 'loopback' }),
+    loopbackProxy: await start({ ...base, trust: 'loopback', trustedProxies: 'loopback' }),
+    proxy: await start({ ...base, trustedProxies: `::ffff:${net.addrs[0]},${net.addrs6[0]}` }),
+    forwarded: await start({ ...base, trustedProxies: net.addrs[0], forwarded: 'forwarded' }),
+    sso: await start({ ...base, trustedProxies: net.addrs[0], authHeader: 'Remote-User', groupsHeader: 'Remote-Groups', groupProfiles: 'admins=*,family=alice' }),
+    token: await start({ ...base, trust: 'token' }),
+    insecure: await start({ ...base, insecure: true }),
   }
   const peers: Record<PeerKey, { peer: Peer, host: (port: number) => string }> = {
     local: { peer: localPeer('127.0.0.1'), host: (p) => `127.0.0.1:${p}` },
@@ -206,11 +209,21 @@ t.test('trust table: REST and WebSocket get the same verdict', async (t) => {
       gw.close()
       const gwOutcome = gwFirst.event === 'message' ? (String(gwFirst.data).includes('"gateway.ready"') ? 'allow' : `message ${String(gwFirst.data)}`) : closeOutcome(t, gwFirst) ?? `unexpected ${JSON.stringify(gwFirst)}`
 
+      // The same request on routes Hermes' own server answers: our verdict, before any forwarding.
+      const fr = await peer.http({ url: `http://${address}/api/echo?lines=1${profile}`, headers: rest })
+      const fwdRestOutcome = fr.status === 200 && fr.headers['x-hermes-dashboard-source'] === 'backend' ? 'allow' : String(json(fr).error)
+      const consoleWs = peer.ws({ url: `ws://${address}/api/console?x=1${tokenParam}${profile}`, headers: ws })
+      const conFirst = await consoleWs.message()
+      consoleWs.close()
+      const fwdWsOutcome = conFirst.event === 'message' ? (String(conFirst.data).includes('"hello":"/api/console"') ? 'allow' : `message ${String(conFirst.data)}`) : closeOutcome(t, conFirst) ?? `unexpected ${JSON.stringify(conFirst)}`
+
       t.equal(restOutcome, c.expect, 'REST outcome')
       t.equal(wsOutcome, c.expect, '/api/events outcome')
       t.equal(ptyOutcome, c.expect, '/api/pty outcome')
       t.equal(gwOutcome, c.expect, '/api/ws outcome')
-      t.ok(wsOutcome === restOutcome && ptyOutcome === restOutcome && gwOutcome === restOutcome, 'REST and the three WebSockets agree')
+      t.equal(fwdRestOutcome, c.expect, 'forwarded REST outcome')
+      t.equal(fwdWsOutcome, c.expect, 'forwarded WebSocket outcome')
+      t.ok([wsOutcome, ptyOutcome, gwOutcome, fwdRestOutcome, fwdWsOutcome].every((o) => o === restOutcome), 'REST and the WebSockets, native and forwarded, agree')
     })
   }
   // Every chat and gateway started by an allowed case ends with its socket.
