@@ -5,7 +5,9 @@
 //   2. start-up: spawn of the real command line → first GET /api/status answer — budget ≤ 300 ms;
 //      idle RSS — budget ≤ 80 MiB; next to a bare `node -e` http server measured the same way;
 //   3. the WebSockets (bench/chat.mjs): PTY → /api/pty throughput vs node-pty alone — budget ≥ 0.85;
-//      /api/pub → /api/events latency at 100 and 1000 subscribers — budget p99 ≤ 10 ms at 1000.
+//      /api/pub → /api/events latency at 100 and 1000 subscribers — budget p99 ≤ 10 ms at 1000;
+//   4. forwarding to Hermes' own server (bench/forward.mjs): REST req/s through the dashboard vs the
+//      fixture backend asked directly — budget ≥ 0.85 on a Hermes-like 5 ms route; WebSocket echo.
 // Exits 0 whether budgets pass or fail; non-zero only when something broke.
 // Knobs (environment): BENCH_ROUNDS (7), BENCH_ROUND_S (2), BENCH_WARMUP_S (1), BENCH_STARTS (5),
 // BENCH_IDLE_S (3), BENCH_CPU_PROF=<dir> (write a V8 CPU profile of each server child there);
@@ -20,6 +22,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import { chatRows, measureChat } from './chat.mjs'
+import { measureForward } from './forward.mjs'
 import { BROWSER_HEADERS, measureHook } from './hook-micro.mjs'
 import { CLI, cpuSecondsOf, get, machineCpu, median, num, rssOf, sleep, startServer, table, verdict, waitForLine } from './lib.mjs'
 
@@ -54,7 +57,7 @@ function makeHome () {
 
 const SCENARIOS = [
   { key: 'status', name: 'GET /api/actions/hermes-update/status?lines=1', path: '/api/actions/hermes-update/status?lines=1', status: 200, host: '127.0.0.1' },
-  { key: 'notfound', name: 'GET /api/no-such-endpoint (404 JSON)', path: '/api/no-such-endpoint', status: 404, host: '127.0.0.1' },
+  { key: 'notfound', name: 'GET /api/no-such-endpoint (503 backend_off JSON: no backend behind)', path: '/api/no-such-endpoint', status: 503, host: '127.0.0.1' },
   { key: 'status-localhost', name: 'same status route, Host: localhost:<port>', path: '/api/actions/hermes-update/status?lines=1', status: 200, host: 'localhost' },
 ]
 
@@ -174,7 +177,7 @@ async function timeStart (args, path, env) {
 
 async function startup (home) {
   const env = { PATH: process.env.PATH, HOME: process.env.HOME ?? os.tmpdir() }
-  const dash = [CLI, '--port', '0', '--no-open', '--hermes-home', home, '--hermes-command', 'true']
+  const dash = [CLI, '--port', '0', '--no-open', '--hermes-home', home, '--hermes-command', 'true', '--hermes-backend', 'off']
   const bare = ['-e', BARE_NODE]
   // The dashboard prints `HERMES_DASHBOARD_READY port=<n>` once it listens.
   const runs = { dash: [], bare: [] }
@@ -232,9 +235,10 @@ async function main () {
     const rps = await throughput(home, token)
     const st = await startup(home)
     const chat = chatRows(await measureChat(token))
+    const fwd = await measureForward()
 
     const rows = [['figure', 'with dashboard', 'reference', 'ratio', 'budget', 'result']]
-    const labels = { status: 'status route req/s (bare: same route)', notfound: 'unknown /api/ path req/s (bare: /api/*)', 'status-localhost': 'status route, Host localhost, req/s' }
+    const labels = { status: 'status route req/s (bare: same route)', notfound: 'unknown /api/ path, no backend, req/s (bare: /api/*)', 'status-localhost': 'status route, Host localhost, req/s' }
     const results = []
     for (const s of SCENARIOS) {
       const hook = median(rps[s.key].hook)
@@ -255,6 +259,8 @@ async function main () {
     rows.push(['RSS at first response (MiB, info)', `${(st.dashRssFirst / MiB).toFixed(1)} MiB`, `${(st.bareRssFirst / MiB).toFixed(1)} MiB`, (st.dashRssFirst / st.bareRssFirst).toFixed(2), '-', '-'])
     rows.push(...chat.rows)
     results.push(...chat.results.filter((ok) => ok !== null)) // null: skipped (shown as SKIP)
+    rows.push(...fwd.rows)
+    results.push(...fwd.results)
     rows.push(['inspect+evaluate alone, Host 127.0.0.1 (info)', `${micro.ip.both.toFixed(2)} µs`, '-', '-', '-', '-'])
     rows.push(['inspect+evaluate alone, Host localhost (info)', `${micro.name.both.toFixed(2)} µs`, '-', '-', '-', '-'])
     console.log(table(rows))
@@ -272,6 +278,7 @@ async function main () {
       console.log(`rounds, req/s, ${s.key}: dashboard ${rps[s.key].hook.map(fmtInt).join(' ')} | bare ${rps[s.key].bare.map(fmtInt).join(' ')} | median of paired ratios ${median(pairs).toFixed(3)}`)
     }
     for (const line of chat.notes) console.log(line)
+    for (const line of fwd.notes) console.log(line)
     const failed = results.filter((ok) => !ok).length
     console.log('')
     console.log(`summary: ${results.length - failed}/${results.length} budgets PASS${failed > 0 ? `, ${failed} FAIL` : ''} (benchmark, not a test: exit 0 either way) — ${((performance.now() - started) / 1000).toFixed(0)} s`)

@@ -15,6 +15,7 @@ import { loadConfig } from '../dist/config/load.js'
 import { createActionRunner } from '../dist/actions/runner.js'
 import { actionRoutes } from '../dist/routes/actions.js'
 import { openHermesHome } from '../dist/hermes/home.js'
+import { backendOffError } from '../dist/backend/supervisor.js'
 
 const kind = process.argv[2]
 const home = process.env.BENCH_HOME
@@ -28,8 +29,11 @@ if ((kind !== 'dashboard' && kind !== 'bare') || !home || !token) {
 const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HERMES_HOME: home }
 const HERMES_COMMAND = 'true'
 
+// BENCH_BACKEND: a Hermes server (the fixture) to forward to; else none (its routes answer 503 backend_off).
+const backendUrl = process.env.BENCH_BACKEND
 async function dashboard () {
-  return createDashboard({ hermesHome: home, token, hermesCommand: HERMES_COMMAND, noOpen: true }, { env })
+  const backend = backendUrl ? { hermesBackend: backendUrl, backendToken: process.env.BENCH_BACKEND_TOKEN } : { hermesBackend: 'off' }
+  return createDashboard({ hermesHome: home, token, hermesCommand: HERMES_COMMAND, noOpen: true, ...backend }, { env })
 }
 
 async function bare () {
@@ -40,15 +44,14 @@ async function bare () {
   const hermesHome = openHermesHome(home)
   const runner = createActionRunner({ home: hermesHome, command: [HERMES_COMMAND], env })
   await app.register(actionRoutes, { runner, home: hermesHome, forwarder: null })
-  // The dashboard's unknown-API answer (src/routes/page.ts), byte for byte.
-  const pathOf = (request) => {
-    const q = request.url.indexOf('?')
-    return q === -1 ? request.url : request.url.slice(0, q)
-  }
+  // The dashboard's answer for an /api/ path it does not serve with no backend behind it, byte for byte.
   app.route({
     method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
     url: '/api/*',
-    handler: async (request, reply) => reply.code(404).send({ error: 'not_found', detail: `No such API endpoint: ${pathOf(request).slice(0, 256)}` }),
+    handler: async (_request, reply) => {
+      const e = backendOffError()
+      return reply.code(e.status).header('x-hermes-dashboard-source', 'native').send(e.toJSON())
+    },
   })
   await app.ready()
   return app

@@ -97,6 +97,12 @@ const BACKEND_DEFAULTS = {
 
 export const BACKEND_TIMING: BackendTiming = Object.freeze({ ...BACKEND_DEFAULTS })
 
+/** What a route of Hermes' own server answers when none runs behind the dashboard. */
+export function backendOffError (): DashboardError {
+  return new DashboardError('HD_ERR_BACKEND_OFF', 'no Hermes server runs behind this dashboard, and this route is Hermes\' own',
+    'Start the dashboard where Hermes is installed (or with --hermes-command), or point --hermes-backend at a running Hermes server; docs/backend.md.')
+}
+
 const TOKEN_IN_PAGE = /window\.__HERMES_SESSION_TOKEN__\s*=\s*"([^"]{8,512})"/
 
 /** Parses the session token out of the page a Hermes dashboard serves; null when it has none. */
@@ -401,10 +407,7 @@ export function createBackend (opts: BackendOptions): Backend {
       return { mode: opts.mode, state: opts.mode === 'off' ? 'off' : main?.state ?? 'stopped', kind, instances: list }
     },
     async target (profile, waitMs) {
-      if (opts.mode === 'off') {
-        throw new DashboardError('HD_ERR_BACKEND_OFF', 'no Hermes server runs behind this dashboard, and this route is Hermes\' own',
-          'Start the dashboard where Hermes is installed (or with --hermes-command), or point --hermes-backend at a running Hermes server; docs/backend.md.')
-      }
+      if (opts.mode === 'off') throw backendOffError()
       // A server that serves every profile by ?profile= is the one instance; one without, per profile.
       const main = instanceFor('default')
       if (profile === 'default' || kind !== 'dashboard') {
