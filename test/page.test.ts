@@ -77,14 +77,18 @@ t.test('unknown API paths get JSON, never the page', async (t) => {
   t.teardown(home.remove)
   const s = await startServer(t, { hermesHome: home.dir })
   const auth = { 'X-Hermes-Session-Token': TEST_TOKEN }
-  for (const path of ['/api/nope', '/api/sessions/x/y', '/api']) {
+  // With no backend behind, every /api/ path that is Hermes' own says so (backend.test.ts forwards them).
+  for (const path of ['/api/nope', '/api/sessions/x/y']) {
     const r = await peer.http({ url: `${s.url}${path}`, headers: auth })
-    t.equal(r.status, 404, path)
+    t.equal(r.status, 503, path)
     t.match(r.headers['content-type'], /application\/json/)
-    t.equal(json(r).detail, `No such API endpoint: ${path}`)
+    t.equal(json(r).error, 'backend_off')
   }
+  const root = await peer.http({ url: `${s.url}/api`, headers: auth })
+  t.equal(root.status, 404, '/api itself')
+  t.equal(json(root).detail, 'No such API endpoint: /api')
   const post = await peer.http({ url: `${s.url}/api/nope`, method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' })
-  t.equal(post.status, 404)
+  t.equal(post.status, 503)
   const anonymous = await peer.http({ url: `${s.url}/api/nope` })
   t.equal(anonymous.status, 401, 'unknown API paths are protected like the rest')
   t.equal(json(anonymous).error, 'token_missing')
