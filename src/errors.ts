@@ -189,6 +189,12 @@ export const ERRORS = {
     meaning: 'Hermes\' own server did not answer within --backend-timeout.',
   },
 
+  // ── native reads of Hermes' files ──
+  HD_ERR_STATE_DB_BUSY: {
+    reason: 'state_db_busy', status: 503, close: 1013,
+    meaning: 'Hermes\' state.db stayed locked through every retry (a migration or checkpoint); the request is forwarded to Hermes\' own server when one runs.',
+  },
+
   // ── server ──
   HD_ERR_CONFIG_INVALID: {
     reason: 'config_invalid', status: 500, close: 1011,

@@ -94,7 +94,10 @@ export function createForwarder (opts: ForwarderOptions): Forwarder {
         queryString: () => query,
         rewriteRequestHeaders: (_req, headers) => backendRequestHeaders(headers as HeaderMap, hop),
         rewriteHeaders: (headers) => clientResponseHeaders(headers as HeaderMap),
-        retryDelay: () => null,
+        // The backend's own answers (a 503 too) pass through as they are; only a GET or HEAD whose
+        // connection broke before any answer (a keep-alive connection the backend had just closed)
+        // is sent once more.
+        retryDelay: ({ err, req, attempt }) => (err !== null && err !== undefined && attempt < 1 && (req.method === 'GET' || req.method === 'HEAD') ? 50 : null),
         onError: (r, { error }) => {
           const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code
           const status = (error as { statusCode?: number }).statusCode

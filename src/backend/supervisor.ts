@@ -82,10 +82,14 @@ const BACKEND_DEFAULTS = {
   startMs: 90_000,
   /** Health poll while starting. */
   startPollMs: 200,
-  /** Health check while ready; this many misses in a row restart it. */
+  /**
+   * Health check while ready; this many misses in a row restart it. Generous: Hermes' server holds
+   * its event loop for tens of seconds on some requests (its messaging platforms page), and a slow
+   * server must stay slow, not be killed under the requests it is still answering.
+   */
   healthMs: 15_000,
-  healthMisses: 3,
-  healthTimeoutMs: 5_000,
+  healthMisses: 8,
+  healthTimeoutMs: 10_000,
   /** Backoff after a failed start or an exit: first, doubling, at most. */
   backoffMs: 1_000,
   backoffMaxMs: 60_000,
@@ -137,8 +141,13 @@ async function get (url: string, timeoutMs: number): Promise<{ status: number, t
 }
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> => new Promise((resolve) => {
-  const timer = setTimeout(resolve, ms)
-  signal.addEventListener('abort', () => { clearTimeout(timer); resolve() }, { once: true })
+  const done = (): void => {
+    clearTimeout(timer)
+    signal.removeEventListener('abort', done)
+    resolve()
+  }
+  const timer = setTimeout(done, ms)
+  signal.addEventListener('abort', done, { once: true })
 })
 
 interface Waiter { resolve: (t: BackendTarget) => void }
@@ -227,7 +236,9 @@ export function createBackend (opts: BackendOptions): Backend {
         const r = await get(`${origin}/api/status`, timing.healthTimeoutMs)
         misses = r?.status === 200 ? 0 : misses + 1
         if (misses >= timing.healthMisses) {
-          notReady('restarting', `health check failed ${misses} times`)
+          const why = `its /api/status did not answer ${misses} health checks in a row (${Math.round(misses * timing.healthMs / 1000)} s): the dashboard stops it`
+          opts.log('warn', { event: 'backend.unhealthy', profile, misses }, `Hermes' own server is not answering; ${why}`)
+          notReady('restarting', why)
           kill()
           return
         }

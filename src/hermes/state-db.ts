@@ -1,0 +1,100 @@
+// src/hermes/state-db.ts
+// Hermes' state.db, read while Hermes writes it: one read-only handle per profile's file, opened on
+// first use (a home without state.db never loads the native driver), kept open, and reopened when
+// the file is replaced (another inode: a restore, a migration that rewrote it). Hermes runs it in
+// WAL mode, so these readers never block its writer; a busy database (a checkpoint, a migration)
+// is retried a few times, briefly, and is never reported to a client as an error of its own.
+
+import type Database from 'better-sqlite3'
+import { statSync } from 'node:fs'
+import { DashboardError } from '../errors.js'
+import type { ProfileDir } from './home.js'
+
+export type Db = Database.Database
+
+/** Waits inside SQLite for a lock this long per try, then the try is repeated (event loop held at most BUSY_MS × BUSY_TRIES). */
+const BUSY_MS = 100
+const BUSY_TRIES = 5
+const MAX_HANDLES = 64
+
+let driver: typeof Database | undefined
+async function loadDriver (): Promise<typeof Database> {
+  driver ??= (await import('better-sqlite3')).default
+  return driver
+}
+
+interface Handle {
+  readonly db: Db
+  readonly key: string
+  readonly schema: number | null
+}
+
+export interface StateDb {
+  /**
+   * Runs `fn` on the read-only handle of the profile's state.db, retrying while it is busy; null when
+   * the profile has no state.db. Throws HD_ERR_STATE_DB_BUSY only after every retry.
+   */
+  read<T> (profile: ProfileDir, fn: (db: Db) => T): Promise<T | null>
+  /** schema_version of the profile's state.db; null without one (or without the table). */
+  schemaVersion (profile: ProfileDir): Promise<number | null>
+  close (): void
+}
+
+function isBusy (err: unknown): boolean {
+  const code = (err as { code?: string }).code
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_BUSY_RECOVERY'
+}
+
+export function createStateDb (): StateDb {
+  const handles = new Map<string, Handle>()
+
+  const open = async (profile: ProfileDir): Promise<Handle | null> => {
+    // The home door checks it is a regular file inside the home, and gives its real path.
+    const path = profile.regularFile('state.db')
+    if (path === null) return null
+    const st = statSync(path)
+    const key = `${st.dev}:${st.ino}`
+    const known = handles.get(path)
+    if (known !== undefined && known.key === key) return known
+    known?.db.close()
+    handles.delete(path)
+    const Driver = await loadDriver()
+    const db = new Driver(path, { readonly: true, fileMustExist: true, timeout: BUSY_MS })
+    let schema: number | null = null
+    try {
+      const row = db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null } | undefined
+      schema = typeof row?.v === 'number' ? row.v : null
+    } catch {}
+    if (handles.size >= MAX_HANDLES) {
+      for (const h of handles.values()) h.db.close()
+      handles.clear()
+    }
+    const handle = { db, key, schema }
+    handles.set(path, handle)
+    return handle
+  }
+
+  return {
+    async read (profile, fn) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const h = await open(profile)
+          return h === null ? null : fn(h.db)
+        } catch (err) {
+          if (!isBusy(err)) throw err
+          if (attempt >= BUSY_TRIES) {
+            throw new DashboardError('HD_ERR_STATE_DB_BUSY', `state.db stayed locked through ${BUSY_TRIES} tries`, 'Hermes is migrating or checkpointing its database; try again in a moment.')
+          }
+          await new Promise((resolve) => setTimeout(resolve, BUSY_MS * attempt))
+        }
+      }
+    },
+    async schemaVersion (profile) {
+      return (await open(profile))?.schema ?? null
+    },
+    close () {
+      for (const h of handles.values()) h.db.close()
+      handles.clear()
+    },
+  }
+}
