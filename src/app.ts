@@ -7,7 +7,7 @@ import fastifyReplyFrom from '@fastify/reply-from'
 import fastifyWebsocket from '@fastify/websocket'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { WebSocket } from 'ws'
 import { createActionRunner } from './actions/runner.js'
 import { createForwarder } from './backend/forward.js'
@@ -17,7 +17,11 @@ import { allowedHostNames, loadConfig, type Config, type ConfigSources } from '.
 import type { OptionKey } from './config/options.js'
 import { DashboardError, ERRORS } from './errors.js'
 import { createEventHub, type EventHub } from './events/hub.js'
+import { modelCapabilities } from './hermes/models-dev.js'
 import { openHermesHome, type HermesHome } from './hermes/home.js'
+import { createNativeReads } from './hermes/native-reads.js'
+import { createReadWorker } from './hermes/read-worker.js'
+import { createStateDb } from './hermes/state-db.js'
 import { probeHermesVersion } from './hermes/version.js'
 import { childEnv } from './processes/env.js'
 import { findProgram } from './processes/group.js'
@@ -25,6 +29,7 @@ import { actionRoutes } from './routes/actions.js'
 import { authRoutes } from './routes/auth.js'
 import { eventRoutes } from './routes/events.js'
 import { forwardedRoutes } from './routes/forwarded.js'
+import { hermesReadRoutes } from './routes/hermes-reads.js'
 import { gatewayRoutes } from './routes/gateway.js'
 import { ptyRoutes } from './routes/pty.js'
 import { pageRoutes } from './routes/page.js'
@@ -106,10 +111,13 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
   const policy = opts.policy ?? builtInPolicy(settings)
   // Every file under HERMES_HOME is reached through this one door (hermes/home.ts).
   const home = openHermesHome(config.hermesHome)
+  // One read-only handle per profile's state.db, shared by every native read.
+  const stateDb = createStateDb()
   const hub = createEventHub({ maxBufferedBytes: MAX_SUBSCRIBER_BUFFER, onDrop: (channel) => fastify.log.warn({ event: 'events.slow_subscriber', channel }, 'dropped a slow /api/events subscriber') })
   const chat = createChatService({
     command: config.chatCommand,
     home,
+    stateDb,
     env,
     capabilities,
     mountPrefix: settings.mountPrefix,
@@ -185,6 +193,8 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
   fastify.addHook('onClose', async () => {
     version.stop()
     await backend.close()
+    await worker.close()
+    stateDb.close()
     // Every PTY goes with the server: no chat may outlive it as an orphan.
     await chat.close()
   })
@@ -197,14 +207,27 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
     maxWsPayload: MAX_WS_PAYLOAD,
     wsIdleMs: BACKEND_WS_IDLE_MS,
   })
+  const worker = createReadWorker(pathToFileURL(join(PACKAGE_ROOT, 'dist', 'hermes', 'state-worker.js')))
+  const reads = createNativeReads({
+    stateDb,
+    hermesVersion: () => {
+      const probed = version.current().version
+      if (probed !== 'unknown') return probed
+      const theirs = backend.lastStatus()?.version
+      return typeof theirs === 'string' ? theirs : null
+    },
+    backendOff: backendMode === 'off',
+    onForward: (why) => fastify.log.info({ event: 'reads.forwarded', why }, `read routes are left to Hermes' own server: ${why}`),
+  })
   const runner = createActionRunner({ home, command: config.hermesCommand, env })
-  await fastify.register(statusRoutes, { home, backend, version, dashboard: { name: 'hermes-dashboard', version: VERSION, trust_mode: policy.mode } })
+  await fastify.register(statusRoutes, { home, backend, stateDb, readDecisions: reads.decisions, version, dashboard: { name: 'hermes-dashboard', version: VERSION, trust_mode: policy.mode } })
   await fastify.register(actionRoutes, { runner, home, forwarder: backendMode === 'off' ? null : forwarder })
   await fastify.register(eventRoutes, { hub })
   await fastify.register(ptyRoutes, { chat })
   await fastify.register(gatewayRoutes, { command: config.gatewayCommand, home, env, maxLine: MAX_WS_PAYLOAD, maxGateways: config.maxGateways })
   await fastify.register(trustExplainRoutes, { policy, settings })
   await fastify.register(authRoutes, { tickets: settings.tickets, logoutUrl: config.logoutUrl, cookieName: settings.cookieName })
+  await fastify.register(hermesReadRoutes, { home, stateDb, reads, worker, forwarder: backendMode === 'off' ? null : forwarder, capabilities: modelCapabilities })
   await fastify.register(forwardedRoutes, { forwarder, inspectLimit: MAX_INSPECTED_BODY })
   await fastify.register(pageRoutes, { webRoot: config.webDist ?? BUILT_IN_WEB })
 }

@@ -57,6 +57,8 @@ export interface BackendStatus {
 
 export interface Backend {
   status (): BackendStatus
+  /** The default server's last /api/status answer (its health checks read it), or null. */
+  lastStatus (): Record<string, unknown> | null
   /** The backend for `profile`, once it is ready: waits at most `waitMs`, then a DashboardError. */
   target (profile: string, waitMs: number): Promise<BackendTarget>
   /** Starts the default instance (in the background; never delays the caller). */
@@ -155,6 +157,7 @@ interface Waiter { resolve: (t: BackendTarget) => void }
 interface Instance {
   readonly profile: string
   status (): InstanceStatus
+  lastStatus (): Record<string, unknown> | null
   target (waitMs: number): Promise<BackendTarget>
   lastUsed: number
   close (): Promise<void>
@@ -187,7 +190,14 @@ export function createBackend (opts: BackendOptions): Backend {
     let readySince: string | null = null
     let version: string | null = null
     let command: string | null = null
+    let lastBody: Record<string, unknown> | null = null
     const waiters = new Set<Waiter>()
+    const remember = (text: string): void => {
+      try {
+        const doc = JSON.parse(text) as unknown
+        if (doc !== null && typeof doc === 'object' && !Array.isArray(doc)) lastBody = doc as Record<string, unknown>
+      } catch {}
+    }
 
     const becomeReady = (target: BackendTarget): void => {
       current = target
@@ -210,10 +220,9 @@ export function createBackend (opts: BackendOptions): Backend {
       while (Date.now() < end && !isGone() && !controller.signal.aborted) {
         const r = await get(`${origin}/api/status`, timing.healthTimeoutMs)
         if (r?.status === 200) {
-          try {
-            const v = (JSON.parse(r.text) as { version?: unknown }).version
-            version = typeof v === 'string' ? v : null
-          } catch {}
+          remember(r.text)
+          const v = lastBody?.version
+          version = typeof v === 'string' ? v : null
           return true
         }
         await sleep(timing.startPollMs, controller.signal)
@@ -234,6 +243,7 @@ export function createBackend (opts: BackendOptions): Backend {
         await sleep(timing.healthMs, controller.signal)
         if (isGone() || controller.signal.aborted) return
         const r = await get(`${origin}/api/status`, timing.healthTimeoutMs)
+        if (r?.status === 200) remember(r.text)
         misses = r?.status === 200 ? 0 : misses + 1
         if (misses >= timing.healthMisses) {
           const why = `its /api/status did not answer ${misses} health checks in a row (${Math.round(misses * timing.healthMs / 1000)} s): the dashboard stops it`
@@ -361,6 +371,7 @@ export function createBackend (opts: BackendOptions): Backend {
     return {
       profile,
       lastUsed: Date.now(),
+      lastStatus: () => lastBody,
       status: () => ({
         profile, state, pid: child?.pid ?? null, url: current?.origin ?? null, command, version, restarts,
         last_error: lastError, ready_since: readySince,
@@ -412,6 +423,7 @@ export function createBackend (opts: BackendOptions): Backend {
   }
 
   return {
+    lastStatus: () => instances.get('default')?.lastStatus() ?? null,
     status () {
       const list = [...instances.values()].map((i) => i.status())
       const main = list.find((i) => i.profile === 'default')

@@ -7,6 +7,7 @@ import type { IPty } from 'node-pty'
 import { childEnv } from '../processes/env.js'
 import { DashboardError } from '../errors.js'
 import type { HermesHome } from '../hermes/home.js'
+import type { StateDb } from '../hermes/state-db.js'
 import { latestDescendant } from '../hermes/sessions.js'
 import type { EventHub } from '../events/hub.js'
 import type { Capabilities } from '../trust/capabilities.js'
@@ -38,6 +39,7 @@ export type ChatLimits = { readonly [K in keyof typeof CHAT_LIMITS]: number }
 export interface ChatServiceOptions {
   readonly command: readonly string[]
   readonly home: HermesHome
+  readonly stateDb: StateDb
   readonly env: Readonly<Record<string, string | undefined>>
   /** Where each chat's publisher gets its own credential for /api/pub, revoked when the chat ends. */
   readonly capabilities: Pick<Capabilities, 'grant'>
@@ -153,7 +155,7 @@ export function createChatService (opts: ChatServiceOptions): ChatService {
       // reload of the same chat re-attaches to the running PTY.
       const implicit = query.resume === null && !query.fresh && query.channel !== null ? active.read(query.channel) : null
       const wanted = query.resume ?? implicit
-      const resume = wanted === null ? null : await latestDescendant(profile, wanted)
+      const resume = wanted === null ? null : await latestDescendant(opts.stateDb, profile, wanted)
       const launch = { home: profile.dir, resume, activeSessionFile: query.channel === null ? null : active.pathFor(query.channel) }
       nodePty ??= import('node-pty').then((m) => m.spawn)
       const spawn = await nodePty

@@ -37,6 +37,13 @@ export interface StateDb {
   read<T> (profile: ProfileDir, fn: (db: Db) => T): Promise<T | null>
   /** schema_version of the profile's state.db; null without one (or without the table). */
   schemaVersion (profile: ProfileDir): Promise<number | null>
+  /**
+   * What identifies the database's current content: the file and SQLite's data_version, which moves
+   * whenever another connection (Hermes) commits. Equal stamps, equal answers. Null without a file.
+   */
+  stamp (profile: ProfileDir): Promise<string | null>
+  /** The checked real path of the profile's state.db (for the worker's own handle); null without one. */
+  path (profile: ProfileDir): string | null
   close (): void
 }
 
@@ -92,6 +99,12 @@ export function createStateDb (): StateDb {
     async schemaVersion (profile) {
       return (await open(profile))?.schema ?? null
     },
+    async stamp (profile) {
+      const h = await open(profile)
+      if (h === null) return null
+      return `${h.key}:${String(h.db.pragma('data_version', { simple: true }))}`
+    },
+    path: (profile) => profile.regularFile('state.db'),
     close () {
       for (const h of handles.values()) h.db.close()
       handles.clear()

@@ -7,15 +7,22 @@ import { configVersion } from '../hermes/config-yaml.js'
 import { readGateway } from '../hermes/gateway.js'
 import type { Backend } from '../backend/supervisor.js'
 import type { HermesHome } from '../hermes/home.js'
+import type { StateDb } from '../hermes/state-db.js'
 import { countActiveSessions } from '../hermes/sessions.js'
 import type { VersionProbe } from '../hermes/version.js'
 
 interface Opts {
   readonly home: HermesHome
   readonly backend: Backend
+  readonly stateDb: StateDb
+  /** How the read routes are answered, per profile (native: vN, or forwarded and why). */
+  readonly readDecisions: ReadonlyMap<string, string>
   readonly version: VersionProbe
   readonly dashboard: { readonly name: string, readonly version: string, readonly trust_mode: string }
 }
+
+/** Fields that say where things are on this host: shown (from here) only to an authenticated caller. */
+const HOST_FIELDS = new Set(['hermes_home', 'config_path', 'env_path', 'gateway_pid', 'gateway_health_url', 'gateways'])
 
 export async function statusRoutes (fastify: FastifyInstance, opts: Opts): Promise<void> {
   fastify.get('/api/status', { config: { access: 'public' } }, async (request) => {
@@ -42,11 +49,21 @@ export async function statusRoutes (fastify: FastifyInstance, opts: Opts): Promi
       active_agents: activeAgents,
       gateway_busy: gateway.running && state === 'running' && activeAgents > 0,
       gateway_drainable: gateway.running && state === 'running',
-      active_sessions: await countActiveSessions(profile),
+      active_sessions: await countActiveSessions(opts.stateDb, profile),
       auth_required: false,
       auth_providers: [],
       auth_flows: [],
       dashboard: opts.dashboard,
+    }
+    // Hermes' own server knows more (its drain timeout, profiles, auth): its last answer to the
+    // health checks fills in what is not computed here, and its version what the probe did not find.
+    const theirs = opts.backend.lastStatus()
+    if (theirs !== null) {
+      if (version === 'unknown' && typeof theirs.version === 'string') {
+        body.version = theirs.version
+        body.release_date = theirs.release_date ?? ''
+      }
+      for (const [k, v] of Object.entries(theirs)) if (!(k in body) && !HOST_FIELDS.has(k)) body[k] = v
     }
     const backend = opts.backend.status()
     if (request.trust.verdict.allow && request.trust.verdict.authenticated) {
@@ -57,7 +74,7 @@ export async function statusRoutes (fastify: FastifyInstance, opts: Opts): Promi
         gateway_pid: gateway.pid,
         gateway_health_url: null,
       })
-      body.dashboard = { ...opts.dashboard, backend }
+      body.dashboard = { ...opts.dashboard, backend, reads: Object.fromEntries(opts.readDecisions) }
     } else {
       body.dashboard = { ...opts.dashboard, backend: { mode: backend.mode, state: backend.state, kind: backend.kind } }
     }

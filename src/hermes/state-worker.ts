@@ -1,0 +1,46 @@
+// src/hermes/state-worker.ts
+// The worker thread the heavy state.db reads run on (analytics over every session and message of a
+// period), with read-only handles of its own, so the event loop keeps answering meanwhile. It runs
+// only the functions named in JOBS, on files the main thread checked through the home door.
+
+import Database from 'better-sqlite3'
+import { statSync } from 'node:fs'
+import { parentPort } from 'node:worker_threads'
+import { analyticsModels, analyticsUsage } from './analytics.js'
+import type { Contract } from './contract.js'
+
+export interface Job {
+  readonly id: number
+  readonly job: keyof typeof JOBS
+  /** Real path of a state.db the home door checked. */
+  readonly path: string
+  readonly contract: Contract
+  readonly days: number
+  readonly now: number
+}
+
+const JOBS = {
+  usage: (db: Database.Database, j: Job) => analyticsUsage(db, j.contract, j.days, j.now),
+  // Capabilities come from Hermes' models.dev cache, which the main thread reads and fills in.
+  models: (db: Database.Database, j: Job) => analyticsModels(db, j.contract, j.days, j.now, () => ({})),
+}
+
+const handles = new Map<string, { db: Database.Database, key: string }>()
+function handle (path: string): Database.Database {
+  const st = statSync(path)
+  const key = `${st.dev}:${st.ino}`
+  const known = handles.get(path)
+  if (known !== undefined && known.key === key) return known.db
+  known?.db.close()
+  const db = new Database(path, { readonly: true, fileMustExist: true, timeout: 1000 })
+  handles.set(path, { db, key })
+  return db
+}
+
+parentPort?.on('message', (j: Job) => {
+  try {
+    parentPort?.postMessage({ id: j.id, ok: true, value: JOBS[j.job](handle(j.path), j) })
+  } catch (err) {
+    parentPort?.postMessage({ id: j.id, ok: false, error: { message: (err as Error).message, code: (err as { code?: string }).code } })
+  }
+})
