@@ -271,6 +271,8 @@ export function fastifyOptions (config: Config): FastifyServerOptions {
     forceCloseConnections: true,
     return503OnClosing: true,
     requestIdHeader: false,
+    // Hermes' ids and names are up to 256 characters; a longer one is still this route's to refuse.
+    routerOptions: { maxParamLength: 512 },
     schemaController: { compilersFactory: lazyCompilers as never },
   }
 }
