@@ -7,7 +7,10 @@
 //   3. the WebSockets (bench/chat.mjs): PTY → /api/pty throughput vs node-pty alone — budget ≥ 0.85;
 //      /api/pub → /api/events latency at 100 and 1000 subscribers — budget p99 ≤ 10 ms at 1000;
 //   4. forwarding to Hermes' own server (bench/forward.mjs): REST req/s through the dashboard vs the
-//      fixture backend asked directly — budget ≥ 0.85 on a Hermes-like 5 ms route; WebSocket echo.
+//      fixture backend asked directly — budget ≥ 0.85 on a Hermes-like 20 ms route; WebSocket echo;
+//   5. the native reads (bench/reads.mjs): status, sessions, search, analytics on the reference home
+//      against the unknown-/api/ answer; a large home's analytics and messages cold, and /api/status's
+//      p99 while they run.
 // Exits 0 whether budgets pass or fail; non-zero only when something broke.
 // Knobs (environment): BENCH_ROUNDS (7), BENCH_ROUND_S (2), BENCH_WARMUP_S (1), BENCH_STARTS (5),
 // BENCH_IDLE_S (3), BENCH_CPU_PROF=<dir> (write a V8 CPU profile of each server child there);
@@ -23,6 +26,7 @@ import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import { chatRows, measureChat } from './chat.mjs'
 import { measureForward } from './forward.mjs'
+import { measureReads } from './reads.mjs'
 import { BROWSER_HEADERS, measureHook } from './hook-micro.mjs'
 import { CLI, cpuSecondsOf, get, machineCpu, median, num, rssOf, sleep, startServer, table, verdict, waitForLine } from './lib.mjs'
 
@@ -236,6 +240,7 @@ async function main () {
     const st = await startup(home)
     const chat = chatRows(await measureChat(token))
     const fwd = await measureForward()
+    const reads = await measureReads()
 
     const rows = [['figure', 'with dashboard', 'reference', 'ratio', 'budget', 'result']]
     const labels = { status: 'status route req/s (bare: same route)', notfound: 'unknown /api/ path, no backend, req/s (bare: /api/*)', 'status-localhost': 'status route, Host localhost, req/s' }
@@ -261,6 +266,8 @@ async function main () {
     results.push(...chat.results.filter((ok) => ok !== null)) // null: skipped (shown as SKIP)
     rows.push(...fwd.rows)
     results.push(...fwd.results)
+    rows.push(...reads.rows)
+    results.push(...reads.results)
     rows.push(['inspect+evaluate alone, Host 127.0.0.1 (info)', `${micro.ip.both.toFixed(2)} µs`, '-', '-', '-', '-'])
     rows.push(['inspect+evaluate alone, Host localhost (info)', `${micro.name.both.toFixed(2)} µs`, '-', '-', '-', '-'])
     console.log(table(rows))
@@ -279,6 +286,7 @@ async function main () {
     }
     for (const line of chat.notes) console.log(line)
     for (const line of fwd.notes) console.log(line)
+    for (const line of reads.notes) console.log(line)
     const failed = results.filter((ok) => !ok).length
     console.log('')
     console.log(`summary: ${results.length - failed}/${results.length} budgets PASS${failed > 0 ? `, ${failed} FAIL` : ''} (benchmark, not a test: exit 0 either way) — ${((performance.now() - started) / 1000).toFixed(0)} s`)

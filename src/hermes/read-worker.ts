@@ -3,12 +3,14 @@
 // answered in order by id; a worker that dies is replaced at the next job.
 
 import { Worker } from 'node:worker_threads'
+import { HermesAnswer } from './sessions-read.js'
 import type { Job } from './state-worker.js'
 
 export type JobInput = Omit<Job, 'id'>
 
 export interface ReadWorker {
-  run (job: JobInput): Promise<unknown>
+  /** The JSON text the job's function answered. */
+  run (job: JobInput): Promise<string>
   close (): Promise<void>
 }
 
@@ -18,10 +20,11 @@ export function createReadWorker (file: URL): ReadWorker {
   const pending = new Map<number, { resolve: (v: unknown) => void, reject: (e: Error) => void }>()
   const start = (): Worker => {
     const w = new Worker(file)
-    w.on('message', (m: { id: number, ok: boolean, value?: unknown, error?: { message: string, code?: string } }) => {
+    w.on('message', (m: { id: number, ok: boolean, value?: unknown, error?: { message: string, code?: string, answer?: { status: number, body: unknown } } }) => {
       const p = pending.get(m.id)
       pending.delete(m.id)
       if (m.ok) p?.resolve(m.value)
+      else if (m.error?.answer !== undefined) p?.reject(new HermesAnswer(m.error.answer.status, m.error.answer.body))
       else p?.reject(Object.assign(new Error(m.error?.message ?? 'worker job failed'), { code: m.error?.code }))
     })
     const fail = (err: Error): void => {
@@ -38,8 +41,8 @@ export function createReadWorker (file: URL): ReadWorker {
     run (job) {
       worker ??= start()
       const id = next++
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject })
+      return new Promise<string>((resolve, reject) => {
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
         ;(worker as Worker).postMessage({ ...job, id })
       })
     },

@@ -56,15 +56,22 @@ export function createStateDb (): StateDb {
   const handles = new Map<string, Handle>()
 
   const open = async (profile: ProfileDir): Promise<Handle | null> => {
+    // Still the very file checked and opened before (same device and inode): nothing to check again.
+    const shown = profile.show('state.db')
+    const known = handles.get(shown)
+    if (known !== undefined) {
+      try {
+        const st = statSync(shown)
+        if (`${st.dev}:${st.ino}` === known.key) return known
+      } catch {}
+      known.db.close()
+      handles.delete(shown)
+    }
     // The home door checks it is a regular file inside the home, and gives its real path.
     const path = profile.regularFile('state.db')
     if (path === null) return null
     const st = statSync(path)
     const key = `${st.dev}:${st.ino}`
-    const known = handles.get(path)
-    if (known !== undefined && known.key === key) return known
-    known?.db.close()
-    handles.delete(path)
     const Driver = await loadDriver()
     const db = new Driver(path, { readonly: true, fileMustExist: true, timeout: BUSY_MS })
     let schema: number | null = null
@@ -77,7 +84,7 @@ export function createStateDb (): StateDb {
       handles.clear()
     }
     const handle = { db, key, schema }
-    handles.set(path, handle)
+    handles.set(shown, handle)
     return handle
   }
 

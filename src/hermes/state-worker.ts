@@ -7,6 +7,7 @@ import Database from 'better-sqlite3'
 import { statSync } from 'node:fs'
 import { parentPort } from 'node:worker_threads'
 import { analyticsModels, analyticsUsage } from './analytics.js'
+import { HermesAnswer, sessionMessages } from './sessions-read.js'
 import type { Contract } from './contract.js'
 
 export interface Job {
@@ -15,14 +16,20 @@ export interface Job {
   /** Real path of a state.db the home door checked. */
   readonly path: string
   readonly contract: Contract
-  readonly days: number
+  readonly days?: number
   readonly now: number
+  readonly sessionId?: string
+  readonly limit?: number | null
+  readonly offset?: number
 }
 
+// Each answers the JSON text of its body: a string crosses to the main thread without a copy of
+// every object, and is sent as it is.
 const JOBS = {
-  usage: (db: Database.Database, j: Job) => analyticsUsage(db, j.contract, j.days, j.now),
+  usage: (db: Database.Database, j: Job) => JSON.stringify(analyticsUsage(db, j.contract, j.days ?? 30, j.now)),
   // Capabilities come from Hermes' models.dev cache, which the main thread reads and fills in.
-  models: (db: Database.Database, j: Job) => analyticsModels(db, j.contract, j.days, j.now, () => ({})),
+  models: (db: Database.Database, j: Job) => JSON.stringify(analyticsModels(db, j.contract, j.days ?? 30, j.now, () => ({}))),
+  messages: (db: Database.Database, j: Job) => JSON.stringify(sessionMessages(db, j.contract, j.sessionId ?? '', j.limit ?? null, j.offset ?? 0)),
 }
 
 const handles = new Map<string, { db: Database.Database, key: string }>()
@@ -41,6 +48,7 @@ parentPort?.on('message', (j: Job) => {
   try {
     parentPort?.postMessage({ id: j.id, ok: true, value: JOBS[j.job](handle(j.path), j) })
   } catch (err) {
-    parentPort?.postMessage({ id: j.id, ok: false, error: { message: (err as Error).message, code: (err as { code?: string }).code } })
+    const answer = err instanceof HermesAnswer ? { status: err.status, body: err.body } : undefined
+    parentPort?.postMessage({ id: j.id, ok: false, error: { message: (err as Error).message, code: (err as { code?: string }).code, answer } })
   }
 })

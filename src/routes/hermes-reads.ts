@@ -15,7 +15,7 @@ import { readLogs } from '../hermes/logs.js'
 import type { NativeReads } from '../hermes/native-reads.js'
 import type { ReadWorker } from '../hermes/read-worker.js'
 import { searchSessions } from '../hermes/search.js'
-import { emptyCount, getSession, HermesAnswer, idMatches, latestDescendantOf, listSessions, sessionMessages, sessionStats, tipOf } from '../hermes/sessions-read.js'
+import { emptyCount, getSession, HermesAnswer, idMatches, latestDescendantOf, listSessions, sessionStats, tipOf } from '../hermes/sessions-read.js'
 import type { Db, StateDb } from '../hermes/state-db.js'
 
 interface Opts {
@@ -58,6 +58,11 @@ function bool (q: Query, name: string): boolean {
   throw new DashboardError('HD_ERR_QUERY_INVALID', `${name} must be true or false, got ${JSON.stringify(v.slice(0, 40))}`)
 }
 
+/** A body already serialised (by the worker). */
+class JsonText {
+  constructor (readonly text: string) {}
+}
+
 const MAX_ID = 256
 const MAX_QUERY = 8 * 1024
 
@@ -90,7 +95,8 @@ export async function hermesReadRoutes (fastify: FastifyInstance, opts: Opts): P
       const ctx: Ctx = { request, profile, contract: choice.contract, q: request.query as Query, now: Date.now() / 1000 }
       try {
         const key = options.cacheKey?.(ctx) ?? null
-        const body = key === null ? JSON.stringify(await compute(ctx)) : await reads.cached(profile, `${choice.contract}\0${url}\0${key}`, async () => JSON.stringify(await compute(ctx)))
+        const text = async (): Promise<string> => { const v = await compute(ctx); return v instanceof JsonText ? v.text : JSON.stringify(v) }
+        const body = key === null ? await text() : await reads.cached(profile, `${choice.contract}\0${url}\0${key}`, text)
         return reply.header('x-hermes-dashboard-source', 'native').type('application/json; charset=utf-8').send(body)
       } catch (err) {
         if (err instanceof HermesAnswer) return reply.code(err.status).header('x-hermes-dashboard-source', 'native').send(err.body)
@@ -140,10 +146,13 @@ export async function hermesReadRoutes (fastify: FastifyInstance, opts: Opts): P
     return await db(ctx, (d) => getSession(d, ctx.contract, sessionId(ctx.request), named === null ? null : ctx.profile.name), notFound)
   }, { cacheKey: (ctx) => `${sessionId(ctx.request)}\0${whole(ctx)}` })
 
+  // A long conversation is thousands of rows to decode: on the worker too.
   route('/api/sessions/:id/messages', async (ctx) => {
     const limit = ctx.contract === 'v0.18' ? int(ctx.q, 'limit', null) : null
     const offset = ctx.contract === 'v0.18' ? int(ctx.q, 'offset', 0) : 0
-    return await db(ctx, (d) => sessionMessages(d, ctx.contract, sessionId(ctx.request), limit, offset), notFound)
+    const path = stateDb.path(ctx.profile)
+    if (path === null) return notFound()
+    return new JsonText(await opts.worker.run({ job: 'messages', path, contract: ctx.contract, now: ctx.now, sessionId: sessionId(ctx.request), limit, offset }))
   }, { cacheKey: (ctx) => `${sessionId(ctx.request)}\0${whole(ctx)}` })
 
   route('/api/sessions/:id/latest-descendant', async (ctx) => await db(ctx, (d) => latestDescendantOf(d, sessionId(ctx.request)), notFound),
@@ -168,10 +177,10 @@ export async function hermesReadRoutes (fastify: FastifyInstance, opts: Opts): P
         ? { daily: [], by_model: [], totals: { total_input: null, total_output: null, total_cache_read: null, total_reasoning: null, total_estimated_cost: 0, total_actual_cost: 0, total_sessions: 0, total_api_calls: null }, period_days: days, skills: { summary: { total_skill_loads: 0, total_skill_edits: 0, total_skill_actions: 0, distinct_skills_used: 0 }, top_skills: [] }, ...(ctx.contract === 'v0.18' ? { tools: [] } : {}) }
         : { models: [], totals: { distinct_models: 0, total_input: null, total_output: null, total_cache_read: null, total_reasoning: null, total_estimated_cost: 0, total_actual_cost: 0, total_sessions: 0, total_api_calls: null }, period_days: days }
     }
-    const body = await opts.worker.run({ job, path, contract: ctx.contract, days, now: ctx.now }) as Record<string, unknown>
-    if (job === 'models') {
-      for (const m of body.models as Array<Record<string, unknown>>) m.capabilities = opts.capabilities(ctx.profile, m.model as string, m.provider as string)
-    }
+    const text = await opts.worker.run({ job, path, contract: ctx.contract, days, now: ctx.now })
+    if (job === 'usage') return new JsonText(text)
+    const body = JSON.parse(text) as { models: Array<Record<string, unknown>> }
+    for (const m of body.models) m.capabilities = opts.capabilities(ctx.profile, m.model as string, m.provider as string)
     return body
   }
   // An analytics window moves with the clock: cached by the minute as well as by content.

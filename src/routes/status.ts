@@ -2,7 +2,7 @@
 // GET /api/status: public liveness and gateway state, read from HERMES_HOME. Local paths and the
 // gateway pid are shown only to a caller that is authenticated (or needs no credential).
 
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { configVersion } from '../hermes/config-yaml.js'
 import { readGateway } from '../hermes/gateway.js'
 import type { Backend } from '../backend/supervisor.js'
@@ -21,11 +21,28 @@ interface Opts {
   readonly dashboard: { readonly name: string, readonly version: string, readonly trust_mode: string }
 }
 
+/** How long an answer of /api/status is reused (Hermes' own caches the gateway's pid for 1 s). */
+export const STATUS_TTL_MS = 250
+
 /** Fields that say where things are on this host: shown (from here) only to an authenticated caller. */
 const HOST_FIELDS = new Set(['hermes_home', 'config_path', 'env_path', 'gateway_pid', 'gateway_health_url', 'gateways'])
 
 export async function statusRoutes (fastify: FastifyInstance, opts: Opts): Promise<void> {
+  // Every page polls this: an answer is reused for STATUS_TTL_MS (per profile, and whether the
+  // caller may see this host's details); the files behind it are read again after that.
+  const recent = new Map<string, { at: number, body: Record<string, unknown> }>()
   fastify.get('/api/status', { config: { access: 'public' } }, async (request) => {
+    const authenticated = request.trust.verdict.allow && request.trust.verdict.authenticated
+    const cacheKey = `${request.trust.profile ?? 'default'}\0${String(authenticated)}`
+    const hit = recent.get(cacheKey)
+    if (hit !== undefined && Date.now() - hit.at < STATUS_TTL_MS) return hit.body
+    const body = await compute(request)
+    if (recent.size > 256) recent.clear()
+    recent.set(cacheKey, { at: Date.now(), body })
+    return body
+  })
+
+  async function compute (request: FastifyRequest): Promise<Record<string, unknown>> {
     const profile = opts.home.profile(request.trust.profile)
     const gateway = readGateway(profile)
     const runtime = gateway.runtime
@@ -79,5 +96,5 @@ export async function statusRoutes (fastify: FastifyInstance, opts: Opts): Promi
       body.dashboard = { ...opts.dashboard, backend: { mode: backend.mode, state: backend.state, kind: backend.kind } }
     }
     return body
-  })
+  }
 }

@@ -1,0 +1,176 @@
+// bench/reads.mjs — rows of `npm run bench` for the native read routes (issue 12).
+// 1. On a copy of the reference home (../shared/reference/v0.13-golden/home: the state.db Hermes
+//    itself made), req/s of /api/status, /api/sessions?limit=20, search and analytics, each against
+//    the unknown-/api/ answer of the same server in the same run (interleaved rounds).
+// 2. On a generated large home (2,000 sessions, ~130,000 messages, a third of the assistant messages
+//    with tool calls, one conversation of 1,500 messages): analytics and those messages cold (the
+//    first request a fresh server answers) and warm; /api/status's p99 alone and while analytics
+//    and message reads (each one computed anew) run next to it.
+// Knobs: BENCH_READS_ROUNDS (3), BENCH_READS_ROUND_S (2), BENCH_LARGE_SESSIONS (2000).
+
+import autocannon from 'autocannon'
+import Database from 'better-sqlite3'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { performance } from 'node:perf_hooks'
+import { randomBytes } from 'node:crypto'
+import { get, median, num, sleep, startServer, verdict } from './lib.mjs'
+import { makeStateDb } from '../test/fixtures/make-hermes-home.mjs'
+
+const HERE = dirname(fileURLToPath(import.meta.url))
+const SERVER = join(HERE, 'server.mjs')
+const REFERENCE_HOME = join(HERE, '..', '..', 'shared', 'reference', 'v0.13-golden', 'home')
+const ROUNDS = num('BENCH_READS_ROUNDS', 3)
+const ROUND_S = num('BENCH_READS_ROUND_S', 2)
+const LARGE = num('BENCH_LARGE_SESSIONS', 2000)
+
+async function rps (port, path, token, status) {
+  const r = await autocannon({ url: `http://127.0.0.1:${port}${path}`, connections: 20, duration: ROUND_S, headers: { 'x-hermes-session-token': token } })
+  const codes = Object.keys(r.statusCodeStats ?? {})
+  if (r.errors > 0 || r.timeouts > 0 || codes.some((c) => Number(c) !== status)) throw new Error(`${path}: errors=${r.errors} timeouts=${r.timeouts} codes=${JSON.stringify(r.statusCodeStats)}`)
+  return r.requests.total / (r.duration || ROUND_S)
+}
+
+async function timed (port, path, token) {
+  const t0 = performance.now()
+  const r = await get(port, path, { 'x-hermes-session-token': token }, 60_000)
+  if (r.status !== 200) throw new Error(`${path}: ${r.status} ${r.body.slice(0, 200)}`)
+  return performance.now() - t0
+}
+
+async function server (home, token) {
+  return await startServer('dashboard (reads)', [SERVER, 'dashboard'], { PATH: process.env.PATH, BENCH_HOME: home, BENCH_TOKEN: token })
+}
+
+async function reference (token) {
+  const home = mkdtempSync(join(tmpdir(), 'hd-bench-ref-'))
+  cpSync(REFERENCE_HOME, home, { recursive: true })
+  const s = await server(home, token)
+  try {
+    const rows = [
+      { key: 'ref', path: '/api/no-such-endpoint', status: 503 },
+      { key: 'status', path: '/api/status', status: 200, budget: 0.5, label: '/api/status, reference home, req/s (ref: unknown /api/ path)' },
+      { key: 'sessions', path: '/api/sessions?limit=20&offset=0', status: 200, budget: 0.2, label: '/api/sessions?limit=20, reference home, req/s' },
+      { key: 'search', path: '/api/sessions/search?q=nginx', status: 200, budget: 0.1, label: '/api/sessions/search?q=nginx, reference home, req/s' },
+      { key: 'usage', path: '/api/analytics/usage?days=30', status: 200, budget: 0.1, label: '/api/analytics/usage?days=30, reference home, req/s' },
+    ]
+    for (const r of rows) await rps(s.port, r.path, token, r.status)
+    const got = Object.fromEntries(rows.map((r) => [r.key, []]))
+    for (let i = 0; i < ROUNDS; i++) for (const r of (i % 2 === 0 ? rows : [...rows].reverse())) got[r.key].push(await rps(s.port, r.path, token, r.status))
+    const ref = median(got.ref)
+    return rows.filter((r) => r.budget !== undefined).map((r) => {
+      const v = median(got[r.key])
+      return { label: r.label, value: v, ref, ratio: v / ref, budget: r.budget, rounds: got[r.key] }
+    })
+  } finally {
+    await s.stop()
+    rmSync(home, { recursive: true, force: true })
+  }
+}
+
+function makeLarge (dir) {
+  const db = join(dir, 'state.db')
+  // ~65 messages a session: 2,000 sessions hold about 130,000 messages.
+  makeStateDb(db, { schema: 11, sessions: LARGE, messagesPerSession: 65, toolShare: 0.5, seed: 3 })
+  const h = new Database(db)
+  const now = Date.now() / 1000
+  h.prepare("INSERT INTO sessions (id, source, model, started_at, message_count, title, input_tokens, output_tokens) VALUES ('long_session', 'cli', 'openai/gpt-5', ?, 1500, 'A long conversation', 900000, 200000)").run(now - 3600)
+  const add = h.prepare('INSERT INTO messages (session_id, role, content, tool_calls, timestamp) VALUES (?, ?, ?, ?, ?)')
+  h.transaction(() => {
+    for (let i = 0; i < 1500; i++) {
+      const calls = i % 3 === 1 ? JSON.stringify([{ id: `c${i}`, type: 'function', function: { name: 'read_file', arguments: JSON.stringify({ path: `/src/file${i}.ts` }) } }]) : null
+      add.run('long_session', i % 3 === 0 ? 'user' : i % 3 === 1 ? 'assistant' : 'tool', `message ${i} ${randomBytes(300 + (i % 7) * 200).toString('base64')}`, calls, now - 3600 + i)
+    }
+  })()
+  const counts = h.prepare('SELECT (SELECT COUNT(*) FROM sessions) AS s, (SELECT COUNT(*) FROM messages) AS m, (SELECT COUNT(*) FROM messages WHERE tool_calls IS NOT NULL) AS t').get()
+  h.close()
+  return counts
+}
+
+/** /api/status latency, one request at a time on a kept-alive connection, to the microsecond. */
+async function p99Of (port, token, seconds) {
+  const http = await import('node:http')
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+  const samples = []
+  const end = performance.now() + seconds * 1000
+  while (performance.now() < end) {
+    const t0 = performance.now()
+    await new Promise((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, path: '/api/status', agent, headers: { 'x-hermes-session-token': token } }, (res) => { res.resume(); res.on('end', resolve) })
+      req.on('error', reject)
+      req.end()
+    })
+    samples.push(performance.now() - t0)
+  }
+  agent.destroy()
+  samples.sort((a, b) => a - b)
+  const at = (q) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]
+  return { p99: at(0.99), p50: at(0.5), rps: samples.length / seconds }
+}
+
+async function large (token) {
+  const home = mkdtempSync(join(tmpdir(), 'hd-bench-large-'))
+  mkdirSync(join(home, 'logs'))
+  const t0 = performance.now()
+  const counts = makeLarge(home)
+  const genS = (performance.now() - t0) / 1000
+  let s = await server(home, token)
+  try {
+    const cold = { usage: await timed(s.port, '/api/analytics/usage?days=30', token), messages: await timed(s.port, '/api/sessions/long_session/messages', token) }
+    const warm = { usage: await timed(s.port, '/api/analytics/usage?days=30', token), messages: await timed(s.port, '/api/sessions/long_session/messages', token) }
+    // Computed anew each time (another query string), not from the answer cache.
+    const fresh = { usage: await timed(s.port, '/api/analytics/usage?days=30&n=1', token), messages: await timed(s.port, '/api/sessions/long_session/messages?n=1', token) }
+    const alone = await p99Of(s.port, token, 3)
+    let busy = true
+    let heavy = 0
+    const load = (async () => {
+      // Someone on the Analytics and Sessions pages, reloading without pause: each read computed anew.
+      for (let i = 2; busy; i++) {
+        for (const path of [`/api/analytics/usage?days=30&n=${i}`, `/api/analytics/models?days=30&n=${i}`, `/api/sessions/long_session/messages?n=${i}`]) {
+          await timed(s.port, path, token)
+          heavy++
+        }
+      }
+    })()
+    await sleep(200)
+    const during = await p99Of(s.port, token, 3)
+    busy = false
+    await load
+    return { counts, genS, cold, warm, fresh, alone, during, heavy }
+  } finally {
+    await s.stop()
+    rmSync(home, { recursive: true, force: true })
+  }
+}
+
+export async function measureReads () {
+  const token = randomBytes(32).toString('base64url')
+  const rows = []
+  const results = []
+  const notes = []
+  if (existsSync(REFERENCE_HOME)) {
+    for (const r of await reference(token)) {
+      const ok = r.ratio >= r.budget
+      results.push(ok)
+      rows.push([r.label, `${Math.round(r.value).toLocaleString('en-US')} rps`, `${Math.round(r.ref).toLocaleString('en-US')} rps`, r.ratio.toFixed(3), `≥ ${r.budget}`, verdict(ok)])
+      notes.push(`rounds, req/s, ${r.label.split(',')[0]}: ${r.rounds.map((v) => Math.round(v)).join(' ')}`)
+    }
+  } else {
+    rows.push(['reference-home rows', 'SKIP', '-', '-', '-', 'SKIP'])
+    notes.push(`reference home not found at ${REFERENCE_HOME}`)
+  }
+  const l = await large(token)
+  const coldOk = l.cold.usage <= 250 && l.cold.messages <= 250
+  const p99Ok = l.during.p99 <= 2 * l.alone.p99
+  results.push(coldOk, p99Ok)
+  rows.push(['large home: analytics/usage?days=30, cold (ms)', `${l.cold.usage.toFixed(0)} ms`, '-', '-', '≤ 250 ms', verdict(l.cold.usage <= 250)])
+  rows.push(['large home: 1,500 messages of one session, cold (ms)', `${l.cold.messages.toFixed(0)} ms`, '-', '-', '≤ 250 ms', verdict(l.cold.messages <= 250)])
+  rows.push(['large home: the same, warm (info; ms: usage / messages)', `${l.warm.usage.toFixed(1)} / ${l.warm.messages.toFixed(1)} ms`, '-', '-', '-', '-'])
+  rows.push(['large home: the same, computed anew (info; ms)', `${l.fresh.usage.toFixed(0)} / ${l.fresh.messages.toFixed(0)} ms`, '-', '-', '-', '-'])
+  rows.push(['large home: /api/status p99 while heavy reads run (ms)', `${l.during.p99.toFixed(2)} ms`, `${l.alone.p99.toFixed(2)} ms alone`, (l.during.p99 / l.alone.p99).toFixed(2), '≤ 2 × alone', verdict(p99Ok)])
+  notes.push(`large home: ${l.counts.s.toLocaleString('en-US')} sessions, ${l.counts.m.toLocaleString('en-US')} messages (${l.counts.t.toLocaleString('en-US')} with tool calls), generated in ${l.genS.toFixed(0)} s; cold = the first request a fresh server answers; ` +
+    `${l.heavy} heavy reads (analytics usage and models, 1,500 messages) ran next to the p99 window; /api/status p50 ${l.alone.p50.toFixed(2)} → ${l.during.p50.toFixed(2)} ms, one request at a time.`)
+  return { rows, results: results.filter((_, i) => i < results.length), notes, coldOk }
+}
