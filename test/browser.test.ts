@@ -231,16 +231,16 @@ t.test('keyboard only, and a 360 px wide screen', async (t) => {
   await page.keyboard.press('ArrowRight')
   t.equal(await page.evaluate(() => document.activeElement?.id), 'tab-events', 'ArrowRight: Events')
   await page.keyboard.press('End')
-  t.equal(await page.evaluate(() => document.activeElement?.id), 'tab-connection', 'End: Connection')
-  t.ok(await page.locator('#view-connection').isVisible(), 'its view is shown')
-  await page.keyboard.press('ArrowLeft')
+  t.equal(await page.evaluate(() => document.activeElement?.id), 'tab-logs', 'End: Logs')
+  t.ok(await page.locator('#view-logs').isVisible(), 'its view is shown')
+  await page.keyboard.press('Alt+4')
   await page.keyboard.press('Tab')
   t.equal(await page.evaluate(() => document.activeElement?.textContent), 'Update Hermes', 'Tab from the Actions tab reaches its first button')
   await page.keyboard.press('Alt+1')
   await page.locator('#view-chat').waitFor({ state: 'visible' })
   t.equal(await page.evaluate(() => document.activeElement?.classList.contains('xterm-helper-textarea')), true, 'Alt+1: back in the terminal')
 
-  for (const view of ['chat', 'status', 'events', 'actions', 'connection'] as const) {
+  for (const view of ['chat', 'status', 'events', 'actions', 'connection', 'sessions', 'logs'] as const) {
     await openView(page, view)
     if (view === 'connection') await waitText(page, '#conn-summary', /runs in/)
     const widths = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth])

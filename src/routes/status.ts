@@ -35,12 +35,24 @@ export async function statusRoutes (fastify: FastifyInstance, opts: Opts): Promi
     const authenticated = request.trust.verdict.allow && request.trust.verdict.authenticated
     const cacheKey = `${request.trust.profile ?? 'default'}\0${String(authenticated)}`
     const hit = recent.get(cacheKey)
-    if (hit !== undefined && Date.now() - hit.at < STATUS_TTL_MS) return hit.body
-    const body = await compute(request)
-    if (recent.size > 256) recent.clear()
-    recent.set(cacheKey, { at: Date.now(), body })
-    return body
+    let body: Record<string, unknown>
+    if (hit !== undefined && Date.now() - hit.at < STATUS_TTL_MS) {
+      body = hit.body
+    } else {
+      body = await compute(request)
+      if (recent.size > 256) recent.clear()
+      recent.set(cacheKey, { at: Date.now(), body })
+    }
+    // The dashboard's own part is always current (it costs nothing to ask).
+    return { ...body, dashboard: dashboardPart(authenticated) }
   })
+
+  function dashboardPart (authenticated: boolean): Record<string, unknown> {
+    const backend = opts.backend.status()
+    return authenticated
+      ? { ...opts.dashboard, backend, reads: Object.fromEntries(opts.readDecisions) }
+      : { ...opts.dashboard, backend: { mode: backend.mode, state: backend.state, kind: backend.kind } }
+  }
 
   async function compute (request: FastifyRequest): Promise<Record<string, unknown>> {
     const profile = opts.home.profile(request.trust.profile)
@@ -82,7 +94,6 @@ export async function statusRoutes (fastify: FastifyInstance, opts: Opts): Promi
       }
       for (const [k, v] of Object.entries(theirs)) if (!(k in body) && !HOST_FIELDS.has(k)) body[k] = v
     }
-    const backend = opts.backend.status()
     if (request.trust.verdict.allow && request.trust.verdict.authenticated) {
       Object.assign(body, {
         hermes_home: profile.dir,
@@ -91,9 +102,6 @@ export async function statusRoutes (fastify: FastifyInstance, opts: Opts): Promi
         gateway_pid: gateway.pid,
         gateway_health_url: null,
       })
-      body.dashboard = { ...opts.dashboard, backend, reads: Object.fromEntries(opts.readDecisions) }
-    } else {
-      body.dashboard = { ...opts.dashboard, backend: { mode: backend.mode, state: backend.state, kind: backend.kind } }
     }
     return body
   }

@@ -29,7 +29,7 @@ export async function waitTerminal (page: Page, text: string, timeout = WAIT): P
   }
 }
 
-export async function openView (page: Page, name: 'chat' | 'status' | 'events' | 'actions' | 'connection'): Promise<void> {
+export async function openView (page: Page, name: 'chat' | 'status' | 'events' | 'actions' | 'connection' | 'sessions' | 'logs'): Promise<void> {
   await page.click(`#tab-${name}`)
   await page.locator(`#view-${name}`).waitFor({ state: 'visible', timeout: WAIT })
 }

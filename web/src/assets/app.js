@@ -1,5 +1,5 @@
-// The built-in page: five views behind a tab bar (Chat, Status, Events, Actions, Connection). The
-// view is in the URL's hash, so a reload or a bookmark opens the same one; Alt+1..5 switch views from
+// The built-in page: seven views behind a tab bar (Chat, Status, Events, Actions, Connection,
+// Sessions, Logs). The view is in the URL's hash, so a reload or a bookmark opens the same one; Alt+1..7 switch views from
 // anywhere, the terminal included, and the arrow keys move along the tab bar.
 
 import { createActions } from './actions.js'
@@ -7,9 +7,11 @@ import { createChat } from './chat.js'
 import { createConnection } from './connection.js'
 import { createEvents } from './events.js'
 import { hasChatKey, newId } from './keys.js'
+import { createLogs } from './logs.js'
+import { createSessions } from './sessions.js'
 import { createStatus } from './status.js'
 
-const VIEWS = ['chat', 'status', 'events', 'actions', 'connection']
+const VIEWS = ['chat', 'status', 'events', 'actions', 'connection', 'sessions', 'logs']
 const tabs = VIEWS.map((v) => document.getElementById(`tab-${v}`))
 const views = {}
 
@@ -32,9 +34,11 @@ views.status = createStatus({ showView })
 views.events = createEvents({ channel, showView })
 views.actions = createActions()
 views.connection = createConnection()
+views.sessions = createSessions()
+views.logs = createLogs()
 views.chat = createChat({ channel, showView })
 
-const pageKey = (ev) => ev.type === 'keydown' && ev.altKey && !ev.ctrlKey && !ev.metaKey && /^Digit[1-5]$/.test(ev.code)
+const pageKey = (ev) => ev.type === 'keydown' && ev.altKey && !ev.ctrlKey && !ev.metaKey && /^Digit[1-7]$/.test(ev.code)
 views.chat.passKeys(pageKey)
 window.addEventListener('keydown', (ev) => {
   if (!pageKey(ev)) return
