@@ -3,6 +3,7 @@
 // builds a ready Fastify instance from the same options the command line takes. Never listens.
 
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify'
+import fastifyCookie from '@fastify/cookie'
 import fastifyReplyFrom from '@fastify/reply-from'
 import fastifyWebsocket from '@fastify/websocket'
 import { createRequire } from 'node:module'
@@ -145,6 +146,8 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
   fastify.decorate('hermes', parts)
   opts.expose?.(parts)
 
+  // Writes the session cookie (the trust code reads cookies itself, so no parsing hook on every request).
+  if (!fastify.hasDecorator('serializeCookie')) await fastify.register(fastifyCookie, { hook: false })
   // Order matters: the trust hook must be in place before any route, WebSocket or not.
   await fastify.register(trustPlugin, { settings, policy, token: config.token })
   // Before @fastify/websocket's own preClose (which closes without a code): every socket, chat,

@@ -4,7 +4,7 @@
 // refusal pages, and JSON (never the page) for unknown API paths.
 
 import { request, type IncomingHttpHeaders } from 'node:http'
-import { gunzipSync } from 'node:zlib'
+import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import t from 'tap'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -218,17 +218,24 @@ t.test('the built-in page: its bundles, gzipped for browsers that take gzip', as
   })
   for (const asset of ['/assets/app.js', '/assets/app.css']) {
     const plain = await get(asset, {})
-    const zipped = await get(asset, { 'Accept-Encoding': 'gzip, deflate, br' })
+    const zipped = await get(asset, { 'Accept-Encoding': 'gzip, deflate' })
+    const brotli = await get(asset, { 'Accept-Encoding': 'gzip, deflate, br' })
     t.equal(plain.headers['content-encoding'], undefined, `${asset}: plain without Accept-Encoding`)
     t.equal(zipped.headers['content-encoding'], 'gzip', `${asset}: gzip when accepted`)
+    t.equal(brotli.headers['content-encoding'], 'br', `${asset}: brotli first when accepted`)
     t.ok(gunzipSync(zipped.body).equals(plain.body), 'the same bytes once unzipped')
+    t.ok(brotliDecompressSync(brotli.body).equals(plain.body), 'the same bytes once decompressed')
     t.ok(zipped.body.length < plain.body.length / 2, `${plain.body.length} bytes → ${zipped.body.length}`)
     t.equal(Number(zipped.headers['content-length']), zipped.body.length)
     t.match(zipped.headers.vary, /Accept-Encoding/)
+    t.type(plain.headers['last-modified'], 'string', 'Last-Modified')
     t.not(zipped.headers.etag, plain.headers.etag, 'one ETag per encoding')
     t.equal((await get(asset, { 'Accept-Encoding': 'gzip', 'If-None-Match': String(zipped.headers.etag) })).status, 304)
     t.equal((await get(asset, { 'Accept-Encoding': 'gzip', 'If-None-Match': String(plain.headers.etag) })).status, 200, 'the plain ETag does not validate the gzip body')
     t.equal((await get(asset, { 'Accept-Encoding': 'gzip;q=0, identity' })).headers['content-encoding'], undefined, 'gzip;q=0 is a refusal')
+    const range = await get(asset, { Range: 'bytes=0-99' })
+    t.equal(range.status, 206, 'Range')
+    t.ok(range.body.equals(plain.body.subarray(0, 100)), 'the first 100 bytes')
   }
   const page = await get('/', { 'Accept-Encoding': 'gzip' })
   t.match(page.body.toString('utf8'), /<script type="module" src="\/assets\/app.js">/, 'index.html names the bundle')

@@ -5,6 +5,7 @@
 // SSO proxy (--auth-header), who they are; POST /api/auth/ws-ticket hands out single-use WebSocket
 // tickets; POST /auth/logout and GET /login send the browser to the proxy's logout (--logout-url).
 
+import type {} from '@fastify/cookie'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { TICKET_TTL_SECONDS, type Tickets } from '../trust/tickets.js'
 
@@ -48,7 +49,7 @@ export async function authRoutes (fastify: FastifyInstance, opts: Opts): Promise
     const base = basePathOf(request)
     // The dashboard's own cookie goes; the SSO session is the proxy's, ended at its logout URL.
     return reply.code(302)
-      .header('set-cookie', `${opts.cookieName}=; Path=${base === '' ? '/' : base}; Max-Age=0; HttpOnly; SameSite=Strict`)
+      .clearCookie(opts.cookieName, { path: base === '' ? '/' : base, httpOnly: true, sameSite: 'strict' })
       .header('cache-control', 'no-store')
       .header('location', opts.logoutUrl ?? `${base}/`)
       .send()

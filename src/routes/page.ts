@@ -3,9 +3,9 @@
 // a JSON 404 (never the page) for unknown /api/ paths.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fastifyStatic from '@fastify/static'
 import { injectGlobals, rewriteCssUrls, rewriteIndexAssets } from '../web/rewrite.js'
-import { sendFile } from '../web/send-file.js'
-import { fileStat, readText, staticPath, type StaticFile, type Stats } from '../web/static-files.js'
+import { fileStat, readText, staticPath, type StaticFile } from '../web/static-files.js'
 
 interface Opts {
   /** Directory holding index.html and assets/. */
@@ -21,14 +21,34 @@ function wildcard (request: FastifyRequest): string {
 
 export async function pageRoutes (fastify: FastifyInstance, opts: Opts): Promise<void> {
   const root = opts.webRoot
-  async function sendAsset (request: FastifyRequest, reply: FastifyReply, file: StaticFile, stat: Stats): Promise<unknown> {
+  // @fastify/static sends the files: ETag and Last-Modified, 304s, Range, and a precompressed
+  // sibling (app.js.br, app.js.gz, made by the build) to a browser that accepts it, whatever the
+  // siblings' times (an npm install extracts them in any order). The routes below choose the file.
+  await fastify.register(fastifyStatic, {
+    root,
+    serve: false,
+    preCompressed: true,
+    dotfiles: 'deny',
+    index: false,
+    // Revalidated every time: the built-in page's files are not content-hashed, and CSS may be rewritten.
+    cacheControl: false,
+    setHeaders: (res) => {
+      res.setHeader('cache-control', 'no-cache')
+      res.setHeader('x-content-type-options', 'nosniff')
+    },
+  })
+
+  async function sendAsset (request: FastifyRequest, reply: FastifyReply, file: StaticFile): Promise<unknown> {
     const prefix = request.trust.view.basePath
     if (file.rel.endsWith('.css')) {
       // CSS names fonts and images by absolute URL; under a base path those must gain the prefix.
       reply.header('vary', 'X-Forwarded-Prefix')
       if (prefix !== '') return reply.header('cache-control', 'no-cache').type('text/css; charset=utf-8').send(rewriteCssUrls(await readText(file.full), prefix))
     }
-    return sendFile(request, reply, file.full, stat)
+    // A cache keeps the plain and the compressed bodies apart.
+    const vary = reply.getHeader('vary')
+    reply.header('vary', vary === undefined ? 'Accept-Encoding' : `${String(vary)}, Accept-Encoding`)
+    return reply.sendFile(file.rel)
   }
 
   async function sendIndex (request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
@@ -54,7 +74,7 @@ export async function pageRoutes (fastify: FastifyInstance, opts: Opts): Promise
     const file = staticPath(root, `assets/${wildcard(request)}`)
     const stat = file === null ? null : await fileStat(file.full)
     if (file === null || stat === null) return reply.code(404).send({ error: 'not found' })
-    return sendAsset(request, reply, file, stat)
+    return sendAsset(request, reply, file)
   })
 
   // Every other /api/ path is Hermes' own (routes/forwarded.ts): forwarded, or 503 backend_off.
@@ -67,7 +87,7 @@ export async function pageRoutes (fastify: FastifyInstance, opts: Opts): Promise
   fastify.get('/*', { config: { access: 'page', queryToken: true } }, async (request, reply) => {
     const file = staticPath(root, wildcard(request))
     const stat = file === null || file.rel === 'index.html' ? null : await fileStat(file.full)
-    if (file !== null && stat !== null) return sendAsset(request, reply, file, stat)
+    if (file !== null && stat !== null) return sendAsset(request, reply, file)
     return sendIndex(request, reply)
   })
 }

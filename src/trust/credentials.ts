@@ -59,13 +59,3 @@ export function cookieNameFor (token: string): string {
   return `hermes_dashboard_${createHash('sha256').update(token).digest('hex').slice(0, 8)}`
 }
 
-export interface CookieOptions {
-  readonly path: string
-  readonly secure: boolean
-  readonly maxAgeSeconds: number
-}
-
-/** The Set-Cookie value of the session cookie: HttpOnly, SameSite=Strict, scoped to the base path. */
-export function sessionCookie (name: string, token: string, opts: CookieOptions): string {
-  return `${name}=${encodeURIComponent(token)}; Path=${opts.path}; Max-Age=${opts.maxAgeSeconds}; HttpOnly; SameSite=Strict${opts.secure ? '; Secure' : ''}`
-}

@@ -9,7 +9,7 @@ import fp from 'fastify-plugin'
 import type { TLSSocket } from 'node:tls'
 import { WebSocketServer } from 'ws'
 import { closeReason, DashboardError, ERRORS, type ErrorCode } from '../errors.js'
-import { sessionCookie } from './credentials.js'
+import type {} from '@fastify/cookie'
 import { createDenialLog } from './denial-log.js'
 import { inspect, type RequestView } from './inspect.js'
 import { refusalPage } from './pages.js'
@@ -244,11 +244,14 @@ async function trustPlugin (fastify: FastifyInstance, opts: TrustPluginOptions):
 
   function offerCookie (view: RequestView, reply: FastifyReply): void {
     if (view.credentials.cookie === 'valid') return
-    reply.header('set-cookie', sessionCookie(settings.cookieName, token, {
+    // HttpOnly, SameSite=Strict, scoped to the base path, Secure over https (@fastify/cookie writes it).
+    reply.setCookie(settings.cookieName, token, {
       path: view.basePath === '' ? '/' : view.basePath,
       secure: view.scheme === 'https',
-      maxAgeSeconds: COOKIE_MAX_AGE,
-    }))
+      maxAge: COOKIE_MAX_AGE,
+      httpOnly: true,
+      sameSite: 'strict',
+    })
   }
 }
 

@@ -5,8 +5,6 @@
 import { promises as fs, type Stats } from 'node:fs'
 import { join, sep } from 'node:path'
 
-export type { Stats }
-
 export interface StaticFile {
   /** Path relative to the root, with forward slashes. */
   readonly rel: string

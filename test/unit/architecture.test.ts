@@ -32,7 +32,6 @@ const FS_ALLOWED: Readonly<Record<string, string>> = {
   'chat/active-session.ts': 'the server\'s private temporary directory of chat breadcrumbs',
   'processes/group.ts': 'PATH lookup of a command (access X_OK)',
   'backend/supervisor.ts': 'a private temporary directory holding the stub front end handed to Hermes\' own server',
-  'web/send-file.ts': 'the web root (the built front end)',
   'web/static-files.ts': 'the web root (the built front end)',
 }
 
