@@ -3,6 +3,7 @@
 // The command line: a thin shell over createDashboard. The only file that exits the process.
 
 import { spawn } from 'node:child_process'
+import { parseArgs } from 'node:util'
 import { createDashboard, VERSION } from './app.js'
 import { ConfigError, isLoopbackHostName, isWildcardHost, loadConfig, type Config } from './config/load.js'
 import { helpText } from './config/options.js'
@@ -38,7 +39,52 @@ function warnings (config: Config): string[] {
   return out
 }
 
+const DOCTOR_HELP = `Usage: hermes-dashboard doctor URL [--token T] [--user NAME:PASSWORD] [--insecure-tls] [--timeout SECONDS]
+
+Asks the dashboard at URL, through whatever proxy is in front of it, what the page asks (the page,
+/api/status, the token into the cookie, the three WebSockets) and what the dashboard saw
+(/api/trust/explain), and says what to change. Run it where the browser runs, with the URL the
+browser uses. Exit status 0 when every check passed, 1 otherwise.
+
+  --token T          the session token (default: HERMES_DASHBOARD_SESSION_TOKEN)
+  --user NAME:PASS   Basic auth for a proxy that asks for it
+  --insecure-tls     accept a certificate that does not verify (a self-signed one)
+  --timeout SECONDS  per request (default 10)
+`
+
+/** `hermes-dashboard doctor …`: loaded only when asked, so the server's start-up never pays for it. */
+async function doctorCommand (args: string[]): Promise<void> {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { token: { type: 'string' }, user: { type: 'string' }, 'insecure-tls': { type: 'boolean' }, timeout: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    })
+  } catch (err) {
+    fail(`doctor: ${(err as Error).message}\n${DOCTOR_HELP}`, 2)
+  }
+  const { values, positionals } = parsed
+  if (values.help === true) {
+    process.stdout.write(DOCTOR_HELP)
+    return
+  }
+  const target = positionals[0]
+  if (positionals.length !== 1 || target === undefined || !URL.canParse(target) || !/^https?:$/.test(new URL(target).protocol)) fail(`doctor: give the dashboard's URL, as the browser uses it (http://… or https://…)\n${DOCTOR_HELP}`, 2)
+  const timeout = values.timeout === undefined ? 10 : Number(values.timeout)
+  if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 600) fail('doctor: --timeout takes seconds, 0 < s ≤ 600', 2)
+  const token = values.token ?? process.env.HERMES_DASHBOARD_SESSION_TOKEN ?? ''
+  const { doctor } = await import('./doctor/probe.js')
+  const result = await doctor({ url: target, token: token === '' ? null : token, user: values.user ?? null, insecureTls: values['insecure-tls'] === true, timeoutMs: timeout * 1000 })
+  process.stdout.write(result.text)
+  process.exitCode = result.ok ? 0 : 1
+}
+
 async function main (): Promise<void> {
+  if (process.argv[2] === 'doctor') {
+    await doctorCommand(process.argv.slice(3))
+    return
+  }
   let argv
   try {
     argv = readArgv(process.argv.slice(2))
