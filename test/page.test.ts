@@ -4,9 +4,9 @@
 // refusal pages, and JSON (never the page) for unknown API paths.
 
 import { request, type IncomingHttpHeaders } from 'node:http'
-import { brotliDecompressSync, gunzipSync } from 'node:zlib'
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib'
 import t from 'tap'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { cookieNameFor } from '../src/trust/credentials.js'
@@ -240,4 +240,44 @@ t.test('the built-in page: its bundles, gzipped for browsers that take gzip', as
   const page = await get('/', { 'Accept-Encoding': 'gzip' })
   t.match(page.body.toString('utf8'), /<script type="module" src="\/assets\/app.js">/, 'index.html names the bundle')
   t.match(page.body.toString('utf8'), /__HERMES_BASE_PATH__/)
+})
+
+t.test('a precompressed copy is sent only while its bytes are the file\'s, whatever the times', async (t) => {
+  const home = createFixtureHome()
+  t.teardown(home.remove)
+  const dist = hermesLikeDist()
+  const js = join(dist, 'assets', 'index-abc.js')
+  const v1 = 'console.log("build one");'.repeat(200)
+  writeFileSync(js, v1)
+  writeFileSync(`${js}.gz`, gzipSync(v1))
+  writeFileSync(`${js}.br`, brotliCompressSync(v1))
+  // The copies look older than the file, as after an npm install that extracted them first.
+  utimesSync(`${js}.gz`, new Date('2020-01-01'), new Date('2020-01-01'))
+  utimesSync(`${js}.br`, new Date('2020-01-01'), new Date('2020-01-01'))
+  const s = await startServer(t, { hermesHome: home.dir, webDist: dist })
+  const get = (headers: Record<string, string>): Promise<{ encoding: string | undefined, body: Buffer }> => new Promise((resolve, reject) => {
+    request(`${s.url}/assets/index-abc.js`, { headers }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => resolve({ encoding: res.headers['content-encoding'], body: Buffer.concat(chunks) }))
+    }).on('error', reject).end()
+  })
+  const both = { 'Accept-Encoding': 'gzip, br' }
+  t.equal((await get(both)).encoding, 'br', 'copies older than the file but of its bytes: sent')
+  t.equal((await get({ 'Accept-Encoding': 'gzip' })).encoding, 'gzip', '... the gzip one too')
+
+  // The file rebuilt, the brotli copy left from the first build, the gzip copy remade.
+  const v2 = 'console.log("build two");'.repeat(200)
+  writeFileSync(js, v2)
+  writeFileSync(`${js}.gz`, gzipSync(v2))
+  const after = await get(both)
+  t.equal(after.encoding, 'gzip', 'the stale brotli copy is passed over for the good gzip one')
+  t.equal(gunzipSync(after.body).toString(), v2, '... holding the new build')
+  const brOnly = await get({ 'Accept-Encoding': 'br' })
+  t.equal(brOnly.encoding, undefined, 'a browser taking only brotli gets the plain file, not the stale copy')
+  t.equal(brOnly.body.toString(), v2, '... of the new build')
+  writeFileSync(`${js}.gz`, 'not gzip at all')
+  const broken = await get({ 'Accept-Encoding': '*' })
+  t.equal(broken.encoding, undefined, 'a copy that does not decompress is never sent (nor picked for *)')
+  t.equal(broken.body.toString(), v2)
 })

@@ -4,6 +4,7 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fastifyStatic from '@fastify/static'
+import { limitAcceptEncoding, PrecompressedCopies } from '../web/precompressed.js'
 import { injectGlobals, rewriteCssUrls, rewriteIndexAssets } from '../web/rewrite.js'
 import { fileStat, readText, staticPath, type StaticFile } from '../web/static-files.js'
 
@@ -22,8 +23,9 @@ function wildcard (request: FastifyRequest): string {
 export async function pageRoutes (fastify: FastifyInstance, opts: Opts): Promise<void> {
   const root = opts.webRoot
   // @fastify/static sends the files: ETag and Last-Modified, 304s, Range, and a precompressed
-  // sibling (app.js.br, app.js.gz, made by the build) to a browser that accepts it, whatever the
-  // siblings' times (an npm install extracts them in any order). The routes below choose the file.
+  // sibling (app.js.br, app.js.gz, made by the build) to a browser that accepts it, but only a
+  // sibling whose bytes are the file's (web/precompressed.ts). The routes below choose the file.
+  const copies = new PrecompressedCopies()
   await fastify.register(fastifyStatic, {
     root,
     serve: false,
@@ -48,6 +50,12 @@ export async function pageRoutes (fastify: FastifyInstance, opts: Opts): Promise
     // A cache keeps the plain and the compressed bodies apart.
     const vary = reply.getHeader('vary')
     reply.header('vary', vary === undefined ? 'Accept-Encoding' : `${String(vary)}, Accept-Encoding`)
+    const accept = request.headers['accept-encoding']
+    if (accept !== undefined) {
+      const codings = await copies.codings(file.full)
+      // The sender reads Accept-Encoding to choose a sibling: it is offered only the good ones.
+      if (codings.size < 2) request.headers['accept-encoding'] = limitAcceptEncoding(accept, codings)
+    }
     return reply.sendFile(file.rel)
   }
 

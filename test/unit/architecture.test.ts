@@ -33,6 +33,7 @@ const FS_ALLOWED: Readonly<Record<string, string>> = {
   'processes/group.ts': 'PATH lookup of a command (access X_OK)',
   'backend/supervisor.ts': 'a private temporary directory holding the stub front end handed to Hermes\' own server',
   'web/static-files.ts': 'the web root (the built front end)',
+  'web/precompressed.ts': 'the web root: a file and its precompressed siblings, compared',
 }
 
 t.test('routes import neither node:fs nor node:path', async (t) => {
