@@ -41,6 +41,7 @@ import { builtInPolicy, type TrustPolicy } from './trust/policy.js'
 import trustPlugin from './trust/plugin.js'
 import { compileTrustSettings, type TrustSettings } from './trust/settings.js'
 import { closeIdleSockets } from './http/idle-sockets.js'
+import { prettyStream, wantsPretty } from './http/log-output.js'
 import { loggerOptions } from './http/log-redaction.js'
 import { keepAlive } from './ws-keepalive.js'
 
@@ -260,7 +261,10 @@ const lazyCompilers = {
 /** The Fastify instance options createDashboard uses (the benchmark builds its reference with them). */
 export function fastifyOptions (config: Config): FastifyServerOptions {
   return {
-    logger: loggerOptions(config.logLevel, [config.token]),
+    logger: {
+      ...loggerOptions(config.logLevel, [config.token]),
+      ...(wantsPretty(config.logFormat, process.stdout.isTTY) ? { stream: prettyStream(process.stdout.isTTY) } : {}),
+    },
     // One line per request would drown the lines that matter (refusals, failures).
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: false,

@@ -3,20 +3,19 @@
 // The command line: a thin shell over createDashboard. The only file that exits the process.
 
 import { spawn } from 'node:child_process'
+import { hostname, networkInterfaces } from 'node:os'
 import { parseArgs } from 'node:util'
 import { createDashboard, VERSION } from './app.js'
-import { ConfigError, isLoopbackHostName, isWildcardHost, loadConfig, type Config } from './config/load.js'
+import { ConfigError, isLoopbackHostName, loadConfig, type Config } from './config/load.js'
 import { helpText } from './config/options.js'
 import { readArgv, SourceError } from './config/sources.js'
+import { ignoredVariables } from './config/ignored-env.js'
+import { urlsToOpen } from './config/urls-to-open.js'
+import { openHermesHome } from './hermes/home.js'
 
 function fail (message: string, code: number): never {
   process.stderr.write(`hermes-dashboard: ${message}\n`)
   process.exit(code)
-}
-
-function urlHost (host: string): string {
-  const h = isWildcardHost(host) ? '127.0.0.1' : host
-  return h.includes(':') ? `[${h}]` : h
 }
 
 function openBrowser (url: string): void {
@@ -27,8 +26,12 @@ function openBrowser (url: string): void {
   child.unref()
 }
 
-function warnings (config: Config): string[] {
+function warnings (config: Config, env: NodeJS.ProcessEnv): string[] {
   const out: string[] = []
+  if (!openHermesHome(config.hermesHome).exists()) {
+    out.push(`note: Hermes home ${config.hermesHome} does not exist (yet): pages stay empty until Hermes creates it. Set HERMES_HOME or --hermes-home if Hermes keeps its data elsewhere.`)
+  }
+  for (const line of ignoredVariables(env)) out.push(`note: ignored ${line}.`)
   if (config.trust === 'insecure') {
     out.push('WARNING: --trust insecure: anyone who can reach this port gets a shell through the dashboard\'s Chat, with no credential.',
       '         Host and Origin checks still hold. Keep the port private (bind 127.0.0.1, or put an authenticating proxy in front).')
@@ -107,7 +110,7 @@ async function main (): Promise<void> {
     if (err instanceof ConfigError) fail(err.message, 2)
     throw err
   }
-  for (const line of warnings(config)) process.stderr.write(`${line}\n`)
+  for (const line of warnings(config, process.env)) process.stderr.write(`${line}\n`)
 
   const app = await createDashboard({}, { config, env: process.env })
   try {
@@ -118,9 +121,10 @@ async function main (): Promise<void> {
   }
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : config.port
-  const local = `http://${urlHost(config.host)}:${port}/`
-  const withToken = config.trust === 'token' ? `${local}?token=${encodeURIComponent(config.token)}` : local
-  process.stdout.write(`  Hermes dashboard → ${withToken}\n`)
+  const urls = urlsToOpen({ host: config.host, port, token: config.trust === 'token' ? config.token : null, network: config.trust !== 'loopback', interfaces: networkInterfaces(), hostname: hostname() })
+  // This host's own URL is the one to open here; the network's come first for the people elsewhere.
+  const withToken = urls[urls.length - 1] as string
+  process.stdout.write(urls.map((u, i) => `  ${i === 0 ? 'Hermes dashboard' : ' '.repeat(16)} → ${u}${i === urls.length - 1 && urls.length > 1 ? '  (this host)' : ''}\n`).join(''))
   if (config.publicUrl !== null) process.stdout.write(`  Public URL       → ${config.publicUrl}/\n`)
   process.stdout.write(`  Trust mode: ${config.trust}; Hermes home: ${config.hermesHome}\n`)
   process.stdout.write(`HERMES_DASHBOARD_READY port=${port}\n`)

@@ -6,7 +6,7 @@
 import t from 'tap'
 import { execFileSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createFixtureHome } from './helpers/home.js'
@@ -29,7 +29,9 @@ t.test('bad input: clear refusals, the server keeps serving, nothing outside HER
   writeFileSync(join(home.dir, 'logs', 'action-doctor.log'), 'doctor ran\n')
   const outside = mkdtempSync(join(tmpdir(), 'hd-outside-'))
   writeFileSync(join(outside, 'hermes-update.log'), 'canary-outside-log')
-  const trace = join(mkdtempSync(join(tmpdir(), 'hd-strace-')), 'trace.txt')
+  const traceDir = mkdtempSync(join(tmpdir(), 'hd-strace-'))
+  const trace = join(traceDir, 'trace.txt')
+  t.teardown(() => { for (const d of [outside, traceDir]) rmSync(d, { recursive: true, force: true }) })
   const cli = await startCli(t, ['--port', '0', '--no-open', '--trusted-proxies', 'loopback', '--hermes-home', home.dir, '--hermes-command', HERMES_FIXTURE, '--hermes-backend', 'off', '--log-level', 'error',
     '--chat-command', chatFixture(randomUUID()), '--gateway-command', gatewayFixture(randomUUID())],
     { HERMES_DASHBOARD_SESSION_TOKEN: TEST_TOKEN, HOME: home.dir },

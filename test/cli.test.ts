@@ -4,6 +4,7 @@
 
 import t from 'tap'
 import { writeFileSync } from 'node:fs'
+import { hostname, networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import { createFixtureHome } from './helpers/home.js'
 import { json, localPeer } from './helpers/peer.js'
@@ -36,6 +37,76 @@ t.test('token mode prints the URL with the token once', async (t) => {
   const cli = await startCli(t, ['--port', '0', '--no-open', '--trust', 'token', '--hermes-home', home.dir], { HERMES_DASHBOARD_SESSION_TOKEN: TEST_TOKEN })
   t.match(cli.stdout(), new RegExp(`\\?token=${TEST_TOKEN}\\n`))
   t.match(cli.stdout(), /Trust mode: token/)
+})
+
+t.test('a wildcard bind prints what people on the network open first, each with the token; this host last', async (t) => {
+  const home = createFixtureHome()
+  t.teardown(home.remove)
+  const cli = await startCli(t, ['--host', '0.0.0.0', '--port', '0', '--no-open', '--trust', 'token', '--hermes-home', home.dir, '--hermes-backend', 'off'], { HERMES_DASHBOARD_SESSION_TOKEN: TEST_TOKEN })
+  const urls = [...cli.stdout().matchAll(/^ {2}(?:Hermes dashboard| {16}) → (\S+)/gm)].map((m) => m[1] as string)
+  const lan = Object.values(networkInterfaces()).flatMap((l) => l ?? []).filter((i) => !i.internal && i.family === 'IPv4').map((i) => i.address)
+  const expected = [hostname().toLowerCase(), ...new Set(lan), '127.0.0.1'].map((h) => `http://${h}:${cli.port}/?token=${TEST_TOKEN}`)
+  t.strictSame(urls, expected, 'the host name, each non-loopback IPv4 address, then 127.0.0.1, each with ?token=')
+  t.match(cli.stdout(), /→ http:\/\/127\.0\.0\.1:\d+\/\?token=\S+ {2}\(this host\)\n/, 'this host\'s URL is marked')
+  for (const url of expected.slice(1)) {
+    // Each printed address is one the dashboard answers on and accepts as Host: the token goes into the cookie.
+    const r = await peer.http({ url })
+    t.equal(r.status, 303, `${url}: the token is taken (303 to the page)`)
+  }
+  const named = await peer.http({ url: `http://127.0.0.1:${cli.port}/api/status`, headers: { Host: `${hostname().toLowerCase()}:${cli.port}` } })
+  t.equal(named.status, 200, 'the host name printed first is an allowed Host')
+
+  const loopback = await startCli(t, ['--host', '0.0.0.0', '--port', '0', '--no-open', '--trust', 'loopback', '--hermes-home', home.dir, '--hermes-backend', 'off'])
+  t.match(loopback.stdout(), new RegExp(`^ {2}Hermes dashboard → http://127\\.0\\.0\\.1:${loopback.port}/\n {2}Trust mode`, 'm'), 'loopback mode admits only this host: only its URL is printed')
+})
+
+t.test('start-up notes: a missing HERMES_HOME, and Hermes\' own variables this server ignores', async (t) => {
+  const home = createFixtureHome()
+  t.teardown(home.remove)
+  const missing = join(home.dir, 'not-made-yet')
+  const cli = await startCli(t, ['--port', '0', '--no-open', '--hermes-home', missing, '--hermes-backend', 'off'], {
+    HERMES_DASHBOARD_BASIC_AUTH_USERNAME: 'admin',
+    HERMES_DASHBOARD_BASIC_AUTH_PASSWORD: 'secret-password-value',
+    HERMES_DASHBOARD_OAUTH_CLIENT_ID: 'client',
+    HERMES_DASHBOARD_WS_HOST: '',
+    HERMES_DASHBOARD_HOST: '127.0.0.1',
+  })
+  await new Promise((resolve) => setImmediate(resolve))
+  const err = cli.stderr()
+  t.match(err, new RegExp(`note: Hermes home ${missing.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} does not exist \\(yet\\)`), 'the missing home is named')
+  t.match(err, /note: ignored HERMES_DASHBOARD_BASIC_AUTH_PASSWORD: Hermes' password login/, 'the password variable is named as ignored')
+  t.match(err, /note: ignored HERMES_DASHBOARD_BASIC_AUTH_USERNAME/, '... and the user name')
+  t.match(err, /note: ignored HERMES_DASHBOARD_OAUTH_CLIENT_ID: Hermes' OAuth login/, 'OAuth')
+  t.notMatch(err, /secret-password-value/, 'never the value')
+  t.notMatch(err, /WS_HOST|ignored HERMES_DASHBOARD_HOST/, 'an empty variable and an honoured one are not named')
+
+  const quiet = await startCli(t, ['--port', '0', '--no-open', '--hermes-home', home.dir, '--hermes-backend', 'off'])
+  t.notMatch(quiet.stderr(), /note:/, 'an existing home and no foreign variables: no notes')
+})
+
+t.test('--log-format: JSON lines when piped (auto), pino-pretty lines when asked', async (t) => {
+  const home = createFixtureHome()
+  t.teardown(home.remove)
+  const args = ['--port', '0', '--no-open', '--hermes-home', home.dir, '--hermes-backend', 'off']
+  const auto = await startCli(t, args)
+  t.equal(await auto.stop(), 0)
+  const autoLines = auto.stdout().split('\n').filter((l) => l.startsWith('{'))
+  t.ok(autoLines.length >= 2, 'auto on a pipe: JSON lines')
+  t.ok(autoLines.every((l) => typeof JSON.parse(l).level === 'number'), '... each one JSON object with a level')
+  t.match(auto.stdout(), /"msg":"shutting down"/, '... including the shutdown line')
+
+  const pretty = await startCli(t, [...args, '--log-format', 'pretty'])
+  t.equal(await pretty.stop(), 0)
+  t.notMatch(pretty.stdout(), /^\{"level"/m, 'pretty: no JSON lines')
+  t.match(pretty.stdout(), /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: shutting down$/m, 'pretty: time, level and message on one line, as pino-pretty prints them')
+
+  const env = await startCli(t, args, { HERMES_DASHBOARD_LOG_FORMAT: 'json' })
+  t.equal(await env.stop(), 0)
+  t.match(env.stdout(), /^\{"level":30,.*"msg":"shutting down"/m, 'HERMES_DASHBOARD_LOG_FORMAT=json')
+
+  const bad = await runCli(['--log-format', 'fancy'])
+  t.equal(bad.code, 2, 'an unknown format: exit 2')
+  t.match(bad.stderr, /--log-format.*fancy.*expected one of auto, pretty, json/, '... naming the flag, the value and the choices')
 })
 
 t.test('--insecure warns loudly; HERMES_DASHBOARD_INSECURE=1 too', async (t) => {

@@ -6,7 +6,7 @@
 import { request, type IncomingHttpHeaders } from 'node:http'
 import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib'
 import t from 'tap'
-import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { cookieNameFor } from '../src/trust/credentials.js'
@@ -18,8 +18,18 @@ const COOKIE_NAME = cookieNameFor(TEST_TOKEN)
 const peer = localPeer()
 
 /** A front-end build shaped like Hermes' (absolute asset URLs, CSS naming fonts by URL). */
+const made: string[] = []
+t.teardown(() => { for (const d of made) rmSync(d, { recursive: true, force: true }) })
+
+/** A temporary directory, removed when the file's tests end. */
+function tempDir (prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  made.push(dir)
+  return dir
+}
+
 function hermesLikeDist (): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hd-dist-'))
+  const dir = tempDir('hd-dist-')
   mkdirSync(join(dir, 'assets'))
   mkdirSync(join(dir, 'fonts'))
   writeFileSync(join(dir, 'index.html'), '<!doctype html><html><head><meta charset="utf-8">' +
@@ -110,7 +120,7 @@ t.test('a Hermes build: assets served, dotfiles not, headless message without in
   t.notOk(traversal.body.includes('do-not-serve'), 'no traversal out of assets/')
   t.equal((await peer.http({ url: `${s.url}/assets/missing.js` })).status, 404)
 
-  const empty = mkdtempSync(join(tmpdir(), 'hd-empty-'))
+  const empty = tempDir('hd-empty-')
   const headless = await startServer(t, { hermesHome: home.dir, webDist: empty })
   const r = await peer.http({ url: `${headless.url}/` })
   t.equal(r.status, 404)

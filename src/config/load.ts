@@ -18,6 +18,8 @@ import { attempt, layer, readArgv, readConfigYaml, readEnv, readObject } from '.
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
+export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const
+export type LogFormat = (typeof LOG_FORMATS)[number]
 
 export interface Config {
   readonly host: string
@@ -42,6 +44,8 @@ export interface Config {
   readonly gatewayCommand: readonly string[]
   readonly open: boolean
   readonly logLevel: LogLevel
+  /** auto: pretty lines when stdout is a terminal, JSON lines otherwise. */
+  readonly logFormat: LogFormat
   /** Milliseconds a connection may sit idle with no request in progress. */
   readonly connectionTimeoutMs: number
   /** Milliseconds a client may take to send a whole request. */
@@ -154,6 +158,7 @@ const schema = z.object({
   gatewayCommand: command('a command').default(['python3', '-m', 'tui_gateway.entry']),
   noOpen: z.boolean().default(false),
   logLevel: z.enum(LOG_LEVELS, { message: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  logFormat: z.enum(LOG_FORMATS, { message: `expected one of ${LOG_FORMATS.join(', ')}` }).default('auto'),
   hermesBackend: text('auto, off or a URL').transform((v, ctx) => {
     if (v === 'auto' || v === 'off') return { mode: v } as const
     let url: URL
@@ -267,6 +272,7 @@ export function loadConfig (sources: ConfigSources = {}): Config {
     gatewayCommand: Object.freeze(v.gatewayCommand),
     open: !v.noOpen,
     logLevel: v.logLevel,
+    logFormat: v.logFormat,
     connectionTimeoutMs: v.connectionTimeout * 1000,
     requestTimeoutMs: v.requestTimeout * 1000,
     maxChats: v.maxChats,

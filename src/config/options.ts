@@ -44,6 +44,7 @@ export const OPTIONS = {
   backendToken: { kind: 'string', flag: 'backend-token', env: ['HERMES_DASHBOARD_BACKEND_TOKEN'], arg: 'TOKEN', help: 'Session token of the Hermes server given by --hermes-backend URL (default: read from its page). Prefer the variable.' },
   backendTimeout: { kind: 'string', flag: 'backend-timeout', env: ['HERMES_DASHBOARD_BACKEND_TIMEOUT'], yaml: 'backend_timeout', arg: 'SECONDS', help: 'Longest wait for Hermes\' server to start answering a forwarded request, and between its bytes (default 120).' },
   logoutUrl: { kind: 'string', flag: 'logout-url', env: ['HERMES_DASHBOARD_LOGOUT_URL'], yaml: 'logout_url', arg: 'URL', help: 'Where signing out sends an SSO user (the proxy\'s logout, e.g. https://auth.example.com/logout); shown by /api/auth/me.' },
+  logFormat: { kind: 'string', flag: 'log-format', env: ['HERMES_DASHBOARD_LOG_FORMAT'], yaml: 'log_format', arg: 'FORMAT', help: 'pretty (readable lines) | json (one JSON object per line) | auto (default: pretty on a terminal, else json).' },
   logLevel: { kind: 'string', flag: 'log-level', env: ['HERMES_DASHBOARD_LOG_LEVEL'], yaml: 'log_level', arg: 'LEVEL', help: 'fatal | error | warn | info | debug | trace | silent (default info).' },
 } as const satisfies Record<string, OptionSpec>
 

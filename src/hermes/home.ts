@@ -105,6 +105,8 @@ export interface ProfileDir {
 
 export interface HermesHome {
   readonly root: string
+  /** The home exists now (Hermes may create it after the dashboard starts). */
+  exists (): boolean
   /** `default` (also '', null, `current`) or a profile name; throws DashboardError. */
   profile (name: string | null | undefined): ProfileDir
 }
@@ -306,6 +308,7 @@ export function openHermesHome (root: string): HermesHome {
 
   return {
     root,
+    exists: () => realRoot() !== null,
     profile (requested) {
       const name = requested ?? ''
       if (name === '' || name === 'current' || name === 'default') return defaultDir
