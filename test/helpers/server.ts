@@ -49,7 +49,11 @@ export interface CliRun {
 
 /** The command line in a child process; resolves once it printed HERMES_DASHBOARD_READY. */
 export function startCli (t: Teardown, args: readonly string[], env: Record<string, string | undefined> = {}, wrap: readonly string[] = []): Promise<CliRun> {
-  const argv = [...wrap, process.execPath, CLI, ...args]
+  return startProgram(t, [...wrap, process.execPath, CLI, ...args], env)
+}
+
+/** Any command that prints HERMES_DASHBOARD_READY (an installed `hermes-dashboard`, a container). */
+export function startProgram (t: Teardown, argv: readonly string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
   const child = spawn(argv[0] as string, argv.slice(1), { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
