@@ -131,6 +131,27 @@ export interface ListParams {
 }
 
 /** GET /api/sessions */
+/** The listed columns of a session (the system prompt is left to the full form). */
+const LIST_SELECT = V18_LIST_COLUMNS.filter((c) => c !== 'system_prompt').map((c) => `s.${c}`).join(', ')
+
+/**
+ * CTEs `chain` (each root matching `cond` with the sessions that continue it after a compression:
+ * not branches, not delegations, not tool sessions) and `chain_max` (each root's latest activity
+ * anywhere in its chain, as `eff`).
+ */
+function compressionChains (cond: string): string {
+  return `WITH RECURSIVE chain(root_id, cur_id) AS (
+      SELECT s.id, s.id FROM sessions s WHERE ${cond}
+      UNION
+      SELECT chain.root_id, c.id FROM chain JOIN sessions p ON p.id = chain.cur_id JOIN sessions c ON c.parent_session_id = p.id
+      WHERE p.end_reason = 'compression' AND json_extract(COALESCE(c.model_config, '{}'), '$._branched_from') IS NULL
+        AND json_extract(COALESCE(c.model_config, '{}'), '$._delegate_from') IS NULL AND c.source != 'tool'
+    ), chain_max AS (
+      SELECT root_id, MAX(COALESCE((SELECT MAX(m.timestamp) FROM messages m WHERE m.session_id = x.id), x.started_at)) AS eff
+      FROM chain JOIN sessions x ON x.id = chain.cur_id GROUP BY root_id
+    )`
+}
+
 export function listSessions (db: Db, contract: Contract, p: ListParams): Row {
   if (contract === 'v0.13') {
     const rows = db.prepare(`SELECT s.*, ${PREVIEW}, ${LAST_ACTIVE} FROM sessions s
@@ -158,22 +179,13 @@ export function listSessions (db: Db, contract: Contract, p: ListParams): Row {
   if (archived === 'only') where.push('s.archived = 1')
   if (archived === 'exclude') where.push('s.archived = 0')
   const cond = where.join(' AND ')
-  const select = p.full === true ? 's.*' : V18_LIST_COLUMNS.filter((c) => c !== 'system_prompt').map((c) => `s.${c}`).join(', ')
+  const select = p.full === true ? 's.*' : LIST_SELECT
   let rows: Row[]
   if (order === 'created') {
     rows = db.prepare(`SELECT ${select}, ${PREVIEW}, ${LAST_ACTIVE} FROM sessions s WHERE ${cond} ORDER BY s.started_at DESC LIMIT ? OFFSET ?`).all(...args, p.limit, p.offset) as Row[]
   } else {
     // Most recent activity anywhere in a compressed conversation first.
-    rows = db.prepare(`WITH RECURSIVE chain(root_id, cur_id) AS (
-        SELECT s.id, s.id FROM sessions s WHERE ${cond}
-        UNION
-        SELECT chain.root_id, c.id FROM chain JOIN sessions p ON p.id = chain.cur_id JOIN sessions c ON c.parent_session_id = p.id
-        WHERE p.end_reason = 'compression' AND json_extract(COALESCE(c.model_config, '{}'), '$._branched_from') IS NULL
-          AND json_extract(COALESCE(c.model_config, '{}'), '$._delegate_from') IS NULL AND c.source != 'tool'
-      ), chain_max AS (
-        SELECT root_id, MAX(COALESCE((SELECT MAX(m.timestamp) FROM messages m WHERE m.session_id = x.id), x.started_at)) AS eff
-        FROM chain JOIN sessions x ON x.id = chain.cur_id GROUP BY root_id
-      )
+    rows = db.prepare(`${compressionChains(cond)}
       SELECT ${select}, ${PREVIEW}, ${LAST_ACTIVE} FROM sessions s JOIN chain_max ON chain_max.root_id = s.id
       WHERE ${cond} ORDER BY chain_max.eff DESC, s.started_at DESC, s.id DESC LIMIT ? OFFSET ?`).all(...args, ...args, p.limit, p.offset) as Row[]
   }
@@ -324,23 +336,13 @@ export function tipOf (db: Db, root: string): string {
 export function idMatches (db: Db, needle: string, limit: number): Row[] {
   const like = `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
   const cond = `(s.parent_session_id IS NULL OR json_extract(${MC}, '$._branched_from') IS NOT NULL OR ${BRANCHED_CHILD}) AND json_extract(${MC}, '$._delegate_from') IS NULL`
-  const select = V18_LIST_COLUMNS.filter((c) => c !== 'system_prompt').map((c) => `s.${c}`).join(', ')
-  const rows = db.prepare(`WITH RECURSIVE chain(root_id, cur_id) AS (
-      SELECT s.id, s.id FROM sessions s WHERE ${cond}
-      UNION
-      SELECT chain.root_id, c.id FROM chain JOIN sessions p ON p.id = chain.cur_id JOIN sessions c ON c.parent_session_id = p.id
-      WHERE p.end_reason = 'compression' AND json_extract(COALESCE(c.model_config, '{}'), '$._branched_from') IS NULL
-        AND json_extract(COALESCE(c.model_config, '{}'), '$._delegate_from') IS NULL AND c.source != 'tool'
-    ), chain_max AS (
-      SELECT root_id, MAX(COALESCE((SELECT MAX(m.timestamp) FROM messages m WHERE m.session_id = x.id), x.started_at)) AS eff
-      FROM chain JOIN sessions x ON x.id = chain.cur_id GROUP BY root_id
-    )
-    SELECT ${select}, ${PREVIEW}, ${LAST_ACTIVE} FROM sessions s JOIN chain_max ON chain_max.root_id = s.id
+  const rows = db.prepare(`${compressionChains(cond)}
+    SELECT ${LIST_SELECT}, ${PREVIEW}, ${LAST_ACTIVE} FROM sessions s JOIN chain_max ON chain_max.root_id = s.id
     WHERE ${cond} AND EXISTS (SELECT 1 FROM chain cq WHERE cq.root_id = s.id AND LOWER(cq.cur_id) LIKE ? ESCAPE '\\')
     ORDER BY chain_max.eff DESC, s.started_at DESC, s.id DESC LIMIT ?`).all(like, limit * 4) as Row[]
   const rank = (r: Row): number => {
     const ids = [String(r.id).toLowerCase(), String(r._lineage_root_id ?? r.id).toLowerCase()]
     return ids.includes(needle) ? 0 : ids.some((i) => i.startsWith(needle)) ? 1 : 2
   }
-  return richRows(db, 'v0.18', rows, select).map((r, i) => ({ r, i, k: rank(r) })).sort((a, b) => a.k - b.k || a.i - b.i).map((x) => x.r).slice(0, limit)
+  return richRows(db, 'v0.18', rows, LIST_SELECT).map((r, i) => ({ r, i, k: rank(r) })).sort((a, b) => a.k - b.k || a.i - b.i).map((x) => x.r).slice(0, limit)
 }
