@@ -6,6 +6,7 @@
 
 import type { Contract } from './contract.js'
 import type { Db } from './state-db.js'
+import { followChain } from './sessions-read.js'
 
 type Row = Record<string, unknown>
 
@@ -83,14 +84,7 @@ function searchMessages (db: Db, contract: Contract, query: string, limit: numbe
 function lineageRoot (db: Db, id: string): string {
   const parent = db.prepare(`SELECT p.id FROM sessions c JOIN sessions p ON p.id = c.parent_session_id
     WHERE c.id = ? AND p.end_reason = 'compression' AND p.ended_at IS NOT NULL AND c.started_at >= p.ended_at`)
-  const seen = new Set([id])
-  let cur = id
-  for (;;) {
-    const row = parent.get(cur) as { id: string } | undefined
-    if (row === undefined || seen.has(row.id)) return cur
-    seen.add(row.id)
-    cur = row.id
-  }
+  return followChain(id, (cur) => (parent.get(cur) as { id: string } | undefined)?.id)
 }
 
 export interface SearchDeps {

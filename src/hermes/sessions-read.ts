@@ -67,13 +67,18 @@ function compressionTip (db: Db, contract: Contract, root: string): string {
       AND c.source != 'tool'
     ORDER BY (c.end_reason = 'compression') DESC, (c.ended_at IS NULL) DESC,
       COALESCE((SELECT MAX(m.timestamp) FROM messages m WHERE m.session_id = c.id), c.started_at) DESC, c.started_at DESC, c.id DESC LIMIT 1`)
-  const seen = new Set([root])
-  let cur = root
+  return followChain(root, (id) => (next.get(id) as { id: string } | undefined)?.id)
+}
+
+/** Follows `step` from `start` to the last id of the chain; a loop in the data ends it. */
+export function followChain (start: string, step: (id: string) => string | undefined): string {
+  const seen = new Set([start])
+  let cur = start
   for (;;) {
-    const row = next.get(cur) as { id: string } | undefined
-    if (row === undefined || seen.has(row.id)) return cur
-    seen.add(row.id)
-    cur = row.id
+    const nextId = step(cur)
+    if (nextId === undefined || seen.has(nextId)) return cur
+    seen.add(nextId)
+    cur = nextId
   }
 }
 
