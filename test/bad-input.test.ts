@@ -131,6 +131,32 @@ t.test('bad input: clear refusals, the server keeps serving, nothing outside HER
   }
   await alive('malformed frames')
 
+  // ── the native read routes (state.db, logs): ids, names and queries that could name files ──
+  const readCases: Array<[string, string | null]> = [
+    ['/api/sessions/..%2F..%2Fetc%2Fpasswd', null],
+    [`/api/sessions/${encodeURIComponent('../../secret.txt')}/messages`, null],
+    ['/api/sessions/%00/messages', null],
+    ['/api/sessions?limit=abc', 'query_invalid'],
+    [`/api/sessions?limit=${'9'.repeat(40)}`, 'query_invalid'],
+    ['/api/sessions?profile=..%2F..%2Fetc', 'profile_invalid'],
+    [`/api/sessions?profile=${encodeURIComponent(outside)}`, 'profile_invalid'],
+    ['/api/sessions/search?q=%22unbalanced%20NEAR(a%20b)%20*', null],
+    [`/api/sessions/search?q=${encodeURIComponent('../../secret.txt')}`, null],
+    ['/api/analytics/usage?days=abc', 'query_invalid'],
+    ['/api/logs?file=..%2F..%2Fetc%2Fpasswd', null],
+    [`/api/logs?file=${encodeURIComponent(outside + '/hermes-update')}`, null],
+    ['/api/logs?file=agent&lines=abc', 'query_invalid'],
+  ]
+  for (const [path, reason] of readCases) {
+    const r = await peer.http({ url: `${base}${path}`, headers: AUTH })
+    t.ok(r.status >= 200 && r.status < 500, `${path.slice(0, 60)}: ${r.status}, not a 5xx`)
+    if (reason !== null) t.equal(json(r).error, reason, `${path.slice(0, 60)}: ${reason}`)
+    t.notMatch(r.body, /canary|root:x:0/, 'no file content leaks')
+  }
+  const logsOut = await peer.http({ url: `${base}/api/logs?file=..%2F..%2Fetc%2Fpasswd`, headers: AUTH })
+  t.equal(logsOut.status, 400, 'a log file name that is a path: 400')
+  await alive('hostile read parameters')
+
   // ── the chat and the gateway: parameters that could name files ──
   const chatUrl = (q: string): string => `ws://127.0.0.1:${cli.port}/api/pty?token=${TEST_TOKEN}&${q}`
   const chatCases: Array<[string, string, number, string | null]> = [
@@ -196,11 +222,14 @@ t.test('bad input: clear refusals, the server keeps serving, nothing outside HER
   // The program's own code loads lazily (better-sqlite3's addon on the first state.db read), and the
   // test harness records process info at exit; neither is something a request chose.
   const ownCode = [join(PROJECT_ROOT, 'node_modules') + '/', join(PROJECT_ROOT, 'dist') + '/', join(PROJECT_ROOT, '.tap') + '/', join(PROJECT_ROOT, 'package.json'), '/dev/urandom']
+  // The read worker's thread starting (the first analytics or messages read): Node sizes its heap
+  // from the memory limits and CPUs, and maps its own executable. Fixed paths, none from a request.
+  const runtime = ['/proc/self/cgroup', '/proc/self/maps', '/proc/meminfo', '/sys/fs/cgroup/', '/sys/devices/system/cpu/', process.execPath]
   // A chat needs a terminal, and its breadcrumb files live in the server's own private directory.
   const chatFiles = ['/dev/ptmx', '/dev/pts/', join(tmpdir(), 'hermes-dashboard-chat-')]
   const stray = after.filter((p) => !(allowedInHome.some((a) => p.startsWith(a)) || p.startsWith(webRoot + '/') || p === webRoot ||
-    ownCode.some((a) => p.startsWith(a)) || chatFiles.some((a) => p.startsWith(a))))
-  t.same(stray, [], 'every file opened during the bad requests is a log, a Hermes state file, the web root, a terminal, a chat breadcrumb or the program itself')
+    ownCode.some((a) => p.startsWith(a)) || runtime.some((a) => p.startsWith(a)) || chatFiles.some((a) => p.startsWith(a))))
+  t.same(stray, [], 'every file opened during the bad requests is a log, a Hermes state file, the web root, a terminal, a chat breadcrumb, the program itself or the runtime starting its worker')
   t.ok(after.some((p) => p.startsWith(join(tmpdir(), 'hermes-dashboard-chat-')) && p.endsWith('/hermes-pty-active-...json')), 'the channel ".." is a file name inside the private directory')
   t.notOk(after.some((p) => p.includes('passwd') || p.includes('secret.txt') || p.startsWith(outside)), 'no passwd, no canary, nothing outside')
 })
