@@ -3,6 +3,7 @@
 // The command line: a thin shell over createDashboard. The only file that exits the process.
 
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { hostname, networkInterfaces } from 'node:os'
 import { parseArgs } from 'node:util'
 import { createDashboard, VERSION } from './app.js'
@@ -32,6 +33,9 @@ function warnings (config: Config, env: NodeJS.ProcessEnv): string[] {
     out.push(`note: Hermes home ${config.hermesHome} does not exist (yet): pages stay empty until Hermes creates it. Set HERMES_HOME or --hermes-home if Hermes keeps its data elsewhere.`)
   }
   for (const line of ignoredVariables(env)) out.push(`note: ignored ${line}.`)
+  if (config.trust === 'insecure' && /^(1|true|yes)$/i.test(env.HERMES_DASHBOARD_INSECURE ?? '')) {
+    out.push('note: HERMES_DASHBOARD_INSECURE is honoured here (Hermes\' own server ignores it since June 2026): remove it unless you mean it.')
+  }
   if (config.trust === 'insecure') {
     out.push('WARNING: --trust insecure: anyone who can reach this port gets a shell through the dashboard\'s Chat, with no credential.',
       '         Host and Origin checks still hold. Keep the port private (bind 127.0.0.1, or put an authenticating proxy in front).')
@@ -121,10 +125,13 @@ async function main (): Promise<void> {
   }
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : config.port
-  const urls = urlsToOpen({ host: config.host, port, token: config.trust === 'token' ? config.token : null, network: config.trust !== 'loopback', interfaces: networkInterfaces(), hostname: hostname() })
+  // In a container its own name and addresses are not what people open (the published port is).
+  const container = existsSync('/.dockerenv') || existsSync('/run/.containerenv')
+  const urls = urlsToOpen({ host: config.host, port, token: config.trust === 'token' ? config.token : null, network: config.trust !== 'loopback' && !container, interfaces: networkInterfaces(), hostname: hostname() })
   // This host's own URL is the one to open here; the network's come first for the people elsewhere.
   const withToken = urls[urls.length - 1] as string
   process.stdout.write(urls.map((u, i) => `  ${i === 0 ? 'Hermes dashboard' : ' '.repeat(16)} → ${u}${i === urls.length - 1 && urls.length > 1 ? '  (this host)' : ''}\n`).join(''))
+  if (container) process.stdout.write('  (in a container: open the host port this one is published on)\n')
   if (config.publicUrl !== null) process.stdout.write(`  Public URL       → ${config.publicUrl}/\n`)
   process.stdout.write(`  Trust mode: ${config.trust}; Hermes home: ${config.hermesHome}\n`)
   process.stdout.write(`HERMES_DASHBOARD_READY port=${port}\n`)

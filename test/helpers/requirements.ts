@@ -8,7 +8,8 @@ import { createTestNet, NetnsUnavailable, type TestNet } from './netns.js'
 
 type T = Test
 
-function missing (t: T, what: string): void {
+/** Reports a missing requirement: a failure, or with HD_TEST_ALLOW_MISSING=1 a skip (never a pass). */
+export function missing (t: T, what: string): void {
   const message = `REQUIREMENT MISSING: ${what}`
   t.comment(message)
   process.stderr.write(`\n*** ${message} ***\n`)

@@ -33,6 +33,7 @@ const FS_ALLOWED: Readonly<Record<string, string>> = {
   'processes/group.ts': 'PATH lookup of a command (access X_OK)',
   'backend/supervisor.ts': 'a private temporary directory holding the stub front end handed to Hermes\' own server',
   'web/static-files.ts': 'the web root (the built front end)',
+  'cli.ts': 'existsSync of /.dockerenv and /run/.containerenv: whether it runs in a container',
   'web/precompressed.ts': 'the web root: a file and its precompressed siblings, compared',
 }
 
