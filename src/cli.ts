@@ -12,6 +12,7 @@ import { helpText } from './config/options.js'
 import { readArgv, SourceError } from './config/sources.js'
 import { ignoredVariables } from './config/ignored-env.js'
 import { urlsToOpen } from './config/urls-to-open.js'
+import { DOCTOR_OPTIONS } from './doctor/options.js'
 import { openHermesHome } from './hermes/home.js'
 
 function fail (message: string, code: number): never {
@@ -46,7 +47,7 @@ function warnings (config: Config, env: NodeJS.ProcessEnv): string[] {
   return out
 }
 
-const DOCTOR_HELP = `Usage: hermes-dashboard doctor URL [--token T] [--user NAME:PASSWORD] [--insecure-tls] [--timeout SECONDS]
+const DOCTOR_HELP = `Usage: hermes-dashboard doctor URL [--token T] [--user NAME:PASSWORD] [--header 'NAME: VALUE']... [--insecure-tls] [--timeout SECONDS]
 
 Asks the dashboard at URL, through whatever proxy is in front of it, what the page asks (the page,
 /api/status, the token into the cookie, the three WebSockets) and what the dashboard saw
@@ -55,6 +56,8 @@ browser uses. Exit status 0 when every check passed, 1 otherwise.
 
   --token T          the session token (default: HERMES_DASHBOARD_SESSION_TOKEN)
   --user NAME:PASS   Basic auth for a proxy that asks for it
+  --header 'N: V'    a header for every request, repeatable: an SSO proxy's session cookie
+                     (--header 'Cookie: authelia_session=…', from the browser), an access token
   --insecure-tls     accept a certificate that does not verify (a self-signed one)
   --timeout SECONDS  per request (default 10)
 `
@@ -66,7 +69,7 @@ async function doctorCommand (args: string[]): Promise<void> {
     parsed = parseArgs({
       args,
       allowPositionals: true,
-      options: { token: { type: 'string' }, user: { type: 'string' }, 'insecure-tls': { type: 'boolean' }, timeout: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: DOCTOR_OPTIONS,
     })
   } catch (err) {
     fail(`doctor: ${(err as Error).message}\n${DOCTOR_HELP}`, 2)
@@ -80,9 +83,16 @@ async function doctorCommand (args: string[]): Promise<void> {
   if (positionals.length !== 1 || target === undefined || !URL.canParse(target) || !/^https?:$/.test(new URL(target).protocol)) fail(`doctor: give the dashboard's URL, as the browser uses it (http://… or https://…)\n${DOCTOR_HELP}`, 2)
   const timeout = values.timeout === undefined ? 10 : Number(values.timeout)
   if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 600) fail('doctor: --timeout takes seconds, 0 < s ≤ 600', 2)
+  const headers: Record<string, string> = {}
+  for (const h of values.header ?? []) {
+    const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):\s*(.*)$/.exec(h)
+    if (m === null) fail(`doctor: --header takes 'Name: value', not ${JSON.stringify(h.slice(0, 40))}`, 2)
+    const name = (m[1] as string).toLowerCase()
+    headers[name] = name === 'cookie' && headers.cookie !== undefined ? `${headers.cookie}; ${m[2] as string}` : m[2] as string
+  }
   const token = values.token ?? process.env.HERMES_DASHBOARD_SESSION_TOKEN ?? ''
   const { doctor } = await import('./doctor/probe.js')
-  const result = await doctor({ url: target, token: token === '' ? null : token, user: values.user ?? null, insecureTls: values['insecure-tls'] === true, timeoutMs: timeout * 1000 })
+  const result = await doctor({ url: target, token: token === '' ? null : token, user: values.user ?? null, headers, insecureTls: values['insecure-tls'] === true, timeoutMs: timeout * 1000 })
   process.stdout.write(result.text)
   process.exitCode = result.ok ? 0 : 1
 }

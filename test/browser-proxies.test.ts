@@ -9,9 +9,7 @@
 // its sockets fail and says so.
 
 import { randomUUID } from 'node:crypto'
-import { createServer } from 'node:http'
 import https from 'node:https'
-import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { CHROMIUM, launchChromium, screenshot, watchErrors } from './helpers/browser.js'
 import { caddyProxyConfig, startCaddy } from './helpers/caddy.js'
@@ -22,6 +20,7 @@ import type { TT } from './helpers/proxy-checks.js'
 import { processesWith } from './helpers/pty-client.js'
 import { requireProgram, requireTestNet } from './helpers/requirements.js'
 import { startChatServer } from './helpers/server.js'
+import { startVerifyServer } from './helpers/sso.js'
 import { TLS_NAME } from './helpers/tls.js'
 
 const VIEWPORT = { width: 1280, height: 800 }
@@ -145,24 +144,6 @@ t.test('nginx that does not pass WebSocket upgrades: the page says so, instead o
   t.equal(processesWith(marker).length, 0, 'no chat was started by the plain requests')
   t.same(errors.filter((e) => !/WebSocket|status of 426/.test(e)), [], 'no console errors but the failed handshakes and the 426 the page asked for')
 })
-
-/**
- * Plays the SSO server's part in forward auth (Authelia's /api/authz/auth-request): a known session
- * cookie gets 200 with the user and groups as headers, anything else 401. Records what it was asked.
- */
-async function startVerifyServer (t: TT, sessions: Record<string, { user: string, groups: string }>): Promise<{ port: number, asked: string[] }> {
-  const asked: string[] = []
-  const server = createServer((req, res) => {
-    asked.push(String(req.headers['x-original-url'] ?? ''))
-    const cookie = /(?:^|;\s*)sso_session=([^;]+)/.exec(req.headers.cookie ?? '')?.[1]
-    const who = cookie === undefined ? undefined : sessions[cookie]
-    if (who === undefined) { res.writeHead(401).end(); return }
-    res.writeHead(200, { 'Remote-User': who.user, 'Remote-Groups': who.groups }).end()
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
-  return { port: (server.address() as AddressInfo).port, asked }
-}
 
 t.test('nginx with single sign-on (forward auth, as for Authelia): identity headers, WebSockets included', async (t) => {
   if (!requireProgram(t, CHROMIUM, 'apt-get install chromium')) return

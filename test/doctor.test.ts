@@ -7,11 +7,12 @@
 import t from 'tap'
 import { CADDY_DOC_EXAMPLE, caddyProxyConfig, startCaddy } from './helpers/caddy.js'
 import { createFixtureHome } from './helpers/home.js'
-import { nginxProxySite, startNginx, startTlsBasicNginx } from './helpers/nginx.js'
+import { nginxForwardAuthSite, nginxProxySite, startNginx, startTlsBasicNginx } from './helpers/nginx.js'
 import { freePort } from './helpers/proc.js'
 import { type TT } from './helpers/proxy-checks.js'
 import { requireProgram } from './helpers/requirements.js'
 import { runCli, startServer, TEST_TOKEN } from './helpers/server.js'
+import { startVerifyServer } from './helpers/sso.js'
 
 
 
@@ -140,6 +141,30 @@ t.test('doctor through nginx with TLS and Basic auth', async (t) => {
   t.equal(ok.code, 0, `with --user and --insecure-tls: exit 0\n${ok.out}`)
   t.match(ok.out, /cookie Path=\/; HttpOnly; SameSite=Strict; Secure/, 'the cookie is Secure: the dashboard knows the browser uses TLS')
   t.match(ok.out, /Authorization: Basic belongs to the proxy and is ignored/, 'the Basic credential was seen and ignored')
+})
+
+t.test('doctor through nginx with single sign-on (forward auth): the proxy\'s session cookie given with --header', async (t) => {
+  if (!requireProgram(t, 'nginx', 'apt-get install nginx-light')) return
+  const verify = await startVerifyServer(t, { 'alice-session': { user: 'alice', groups: 'admins' } })
+  const server = await startServer(t, { hermesHome: home(t), trust: 'proxy', trustedProxies: 'loopback', authHeader: 'Remote-User', groupsHeader: 'Remote-Groups', groupProfiles: 'admins=*' })
+  const port = await nginx(t, server.port, (listen, upstream) => nginxForwardAuthSite({ listen, upstream, verify: `http://127.0.0.1:${verify.port}/verify` }))
+  const url = `http://127.0.0.1:${port}/`
+  const anonymous = await doctor(url)
+  t.equal(anonymous.code, 1, 'without the SSO session: exit 1')
+  t.match(anonymous.out, /FAIL GET \/api\/status through the proxy: 401 from the proxy: it wants a sign-in .*\n\s+→ Give doctor the session the browser has at the SSO proxy: --header 'Cookie:/, 'the proxy\'s 401 is told apart from Basic auth, with the --header fix')
+
+  const signedIn = await doctor(url, '--header', 'Cookie: sso_session=alice-session')
+  t.equal(signedIn.code, 0, `with the proxy's session cookie: exit 0\n${signedIn.out}`)
+  t.same(failures(signedIn.out), [], 'no check failed')
+  t.ok(verify.asked.some((u) => u.includes('/api/pty?')), 'the SSO server was asked about doctor\'s WebSockets too')
+
+  // The dashboard's own refusal of a request without identity (a proxy that does not forward it).
+  const direct = await doctor(`http://127.0.0.1:${server.port}/`, '--token', TEST_TOKEN)
+  t.equal(direct.code, 1, 'straight to the dashboard, past the proxy: exit 1')
+  t.match(direct.out, /FAIL WebSocket \/api\/events: closed 4401 identity_missing.*\n\s+→ The SSO proxy sent no identity header/, 'identity_missing is explained as the proxy\'s identity header, not as a stale token')
+
+  const bad = await doctor(url, '--header', 'no colon here')
+  t.equal(bad.code, 2, 'a --header without a colon: exit 2')
 })
 
 t.test('doctor through Caddy as docs/proxy-snippets.md shows; and with the proxy not trusted', async (t) => {

@@ -74,6 +74,9 @@ function statusStep (s: Seen): Step {
   if (h.error !== undefined) return { name, ok: false, detail: `no answer: ${h.error}`, fix: 'Check the URL, and that the proxy is running and reaches the dashboard.' }
   const body = json(h)
   if (h.status === 200 && body !== null && 'dashboard' in body) return { name, ok: true, detail: `200 from hermes-dashboard ${String((body.dashboard as { version?: string }).version ?? '')} (${String((body.dashboard as { trust_mode?: string }).trust_mode ?? '?')} mode)` }
+  if (h.status === 401 && !fromDashboard(h) && !/basic/i.test(header(h, 'www-authenticate'))) {
+    return { name, ok: false, detail: '401 from the proxy: it wants a sign-in (an SSO portal, forward auth)', fix: 'Give doctor the session the browser has at the SSO proxy: --header \'Cookie: <its cookie>=<value>\' (the browser\'s developer tools show it), or its access token header.' }
+  }
   if (h.status === 401 && /basic/i.test(header(h, 'www-authenticate'))) return { name, ok: false, detail: '401: the proxy asks for Basic auth', fix: 'Give doctor the proxy\'s user: --user name:password (the dashboard ignores Basic; its token travels in X-Hermes-Session-Token).' }
   if (h.status === 200 && /html/.test(header(h, 'content-type'))) {
     return { name, ok: false, detail: 'the answer is a page, not the status: the dashboard got the path with the prefix still on it', fix: `The proxy must strip ${basePathOf(s.url)} before passing the request on, and say it in X-Forwarded-Prefix. nginx: location ${basePathOf(s.url)}/ { proxy_pass http://127.0.0.1:9119/; proxy_set_header X-Forwarded-Prefix ${basePathOf(s.url)}; … } (the trailing slash strips it); Caddy: handle_path ${basePathOf(s.url)}/*.` }
@@ -106,7 +109,17 @@ function cookieStep (s: Seen): Step | null {
   const name = 'the token into the cookie (GET /?token=…)'
   if (h.error !== undefined) return { name, ok: false, detail: h.error }
   const set = header(h, 'set-cookie')
-  if (h.status !== 303 || set === '') return { name, ok: false, detail: `${h.status}, ${set === '' ? 'no cookie' : set}`, fix: 'The token was not accepted; check it is this dashboard\'s (it changes at each start unless HERMES_DASHBOARD_SESSION_TOKEN fixes it).' }
+  if (h.status !== 303 || set === '') {
+    // The page answers a refusal with its reason in data-reason (or JSON): say which, not "the token".
+    const reason = /data-reason="([a-z_]+)"/.exec(h.body)?.[1] ?? (json(h)?.error as string | undefined) ?? ''
+    const tokenRefused = reason === '' || reason === 'token_invalid' || reason === 'token_missing'
+    return {
+      name,
+      ok: false,
+      detail: `${h.status}${reason === '' ? '' : ` ${reason}`}, ${set === '' ? 'no cookie' : set}`,
+      fix: tokenRefused ? 'The token was not accepted; check it is this dashboard\'s (it changes at each start unless HERMES_DASHBOARD_SESSION_TOKEN fixes it).' : REASON_FIX[reason] ?? 'See the page step: the request itself was refused.',
+    }
+  }
   const path = /;\s*Path=([^;]*)/i.exec(set)?.[1] ?? ''
   const problems: string[] = []
   const fixes: string[] = []
@@ -157,7 +170,7 @@ function explainSteps (s: Seen): Step[] {
   }
   const seenHost = fhost?.raw ?? host?.raw ?? ''
   if (seenHost.toLowerCase() !== s.url.host.toLowerCase()) {
-    steps.push({ name: 'host', ok: host?.allowed === true, detail: `the browser asks for ${s.url.host}, the dashboard sees ${seenHost}${fhost === null ? ' (the proxy pinned Host, and sent no X-Forwarded-Host it trusts)' : ''}`, fix: 'Keep the browser\'s host: nginx proxy_set_header Host $host; (or X-Forwarded-Host $host with the proxy trusted), and allow the name with --allowed-hosts.' })
+    steps.push({ name: 'host', ok: host?.allowed === true, detail: `the browser asks for ${s.url.host}, the dashboard sees ${seenHost}${fhost === null ? ' (the proxy pinned Host, and sent no X-Forwarded-Host it trusts)' : ''}`, fix: 'Keep the browser\'s host and port: nginx proxy_set_header Host $http_host; (or X-Forwarded-Host $http_host with the proxy trusted), and allow the name with --allowed-hosts.' })
   }
   for (const p of problems) steps.push({ name: p.reason, ok: false, detail: p.detail, fix: p.hint })
   if (body.credentials !== undefined && (body.credentials as { ignoredAuthorization?: string | null }).ignoredAuthorization === 'Basic') notes.push('Authorization: Basic belongs to the proxy and is ignored (the token travels in X-Hermes-Session-Token)')
@@ -171,9 +184,18 @@ function explainSteps (s: Seen): Step[] {
 
 const CLOSE_FIX: Readonly<Record<number, string>> = {
   4401: 'The socket had no valid token: reload the page (a restart changes the token unless HERMES_DASHBOARD_SESSION_TOKEN fixes it).',
-  4403: 'The Host or Origin the socket arrived with is not the dashboard\'s: keep the browser\'s Host in the proxy (proxy_set_header Host $host) and allow the name (--allowed-hosts).',
+  4403: 'The Host or Origin the socket arrived with is not the dashboard\'s: keep the browser\'s Host in the proxy (proxy_set_header Host $http_host) and allow the name (--allowed-hosts).',
   4408: 'The connection came from an address this trust mode does not admit: a proxy on another host needs --trust proxy --trusted-proxies <its address>.',
 }
+
+/** Fixes for a refusal reason that a close code alone does not tell apart. */
+const REASON_FIX: Readonly<Record<string, string>> = {
+  identity_missing: 'The SSO proxy sent no identity header on this request: it must set the --auth-header header on every request, WebSocket upgrades included. doctor itself has no SSO session: give it the proxy\'s cookie with --header \'Cookie: <name>=<value>\' (from the browser).',
+  identity_header_spoofed: 'An identity header came from a peer that is not a trusted proxy, or in another spelling: only the SSO proxy may set it (--trusted-proxies <it>), and it must replace what clients send.',
+  profile_forbidden: 'This user\'s groups bind no profile for this: see --group-profiles.',
+}
+
+const reasonOf = (text: string): string => /^[a-z_]+/.exec(text)?.[0] ?? ''
 
 /** Each socket as the page opens it: it must pass the trust check (what the route does after is its own). */
 function socketSteps (s: Seen): Step[] {
@@ -183,7 +205,7 @@ function socketSteps (s: Seen): Step[] {
     if (w.kind === 'close') {
       // The trust check passed when the route's own answer closes it (a parameter doctor sent on purpose).
       if (w.code === 1011 || (w.code === 4400 && /^(profile_invalid|query_invalid)/.test(w.reason)) || w.code === 1000) return { name, ok: true, detail: `upgraded and accepted (the route then closed ${w.code} ${w.reason}, as doctor asked)` }
-      return { name, ok: false, detail: `closed ${w.code} ${w.reason}`, fix: CLOSE_FIX[w.code] ?? '' }
+      return { name, ok: false, detail: `closed ${w.code} ${w.reason}`, fix: REASON_FIX[reasonOf(w.reason)] ?? CLOSE_FIX[w.code] ?? '' }
     }
     if (w.kind === 'http') {
       if (w.status === 426) return { name, ok: false, detail: '426: the request reached the dashboard without its Upgrade header', fix: UPGRADE_FIX }

@@ -16,6 +16,8 @@ export interface DoctorOptions {
   readonly user: string | null
   /** Accept a self-signed certificate. */
   readonly insecureTls: boolean
+  /** Headers sent with every request: an SSO proxy's session cookie, an access service token. */
+  readonly headers?: Readonly<Record<string, string>>
   readonly timeoutMs: number
 }
 
@@ -56,7 +58,7 @@ export async function probe (o: DoctorOptions): Promise<Seen> {
     for (const [k, v] of Object.entries(query)) u.searchParams.set(k, v)
     return u
   }
-  const basic: Record<string, string> = o.user === null ? {} : { authorization: `Basic ${Buffer.from(o.user).toString('base64')}` }
+  const basic: Record<string, string> = { ...(o.user === null ? {} : { authorization: `Basic ${Buffer.from(o.user).toString('base64')}` }), ...o.headers }
   const browser = { 'user-agent': 'hermes-dashboard-doctor', accept: 'text/html,application/json;q=0.9', ...basic }
   const status = await get(at('api/status'), { ...browser, 'sec-fetch-site': 'same-origin' }, o)
   const page = await get(url, browser, o)
@@ -66,7 +68,12 @@ export async function probe (o: DoctorOptions): Promise<Seen> {
   const tokenLoad = o.token === null ? null : await get(at('', { token: o.token }), browser, o)
   const setCookie = tokenLoad?.headers['set-cookie'] ?? []
   const cookie = (Array.isArray(setCookie) ? setCookie : [setCookie]).map((c) => c.split(';')[0]).join('; ')
-  const auth: Record<string, string> = token !== null ? { 'x-hermes-session-token': token } : cookie !== '' ? { cookie } : {}
+  // The dashboard's cookie joins any the operator gave (an SSO proxy's session cookie).
+  const cookies = (extra: string): Record<string, string> => {
+    const all = [basic.cookie ?? '', extra].filter((c) => c !== '').join('; ')
+    return all === '' ? {} : { cookie: all }
+  }
+  const auth: Record<string, string> = token !== null ? { 'x-hermes-session-token': token } : cookies(cookie)
   // Asked in every mode: without a credential the refusal itself says what the dashboard expects.
   const explain = await get(at('api/trust/explain'), { ...browser, ...auth, 'sec-fetch-site': 'same-origin' }, o)
   const wsBase = new URL(url)
@@ -77,7 +84,7 @@ export async function probe (o: DoctorOptions): Promise<Seen> {
     if (token !== null) u.searchParams.set('token', token)
     return u
   }
-  const wsHeaders = { origin: url.origin, ...basic, ...(token === null && cookie !== '' ? { cookie } : {}) }
+  const wsHeaders = { origin: url.origin, ...basic, ...(token === null ? cookies(cookie) : {}) }
   // Each with a parameter its route refuses after the trust check, so that no chat or gateway starts.
   const sockets: Record<string, WsSeen> = {
     '/api/events': await socket(wsAt('api/events', { channel: 'hermes-dashboard-doctor' }), wsHeaders, o),
