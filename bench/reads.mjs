@@ -6,25 +6,17 @@
 //    with tool calls, one conversation of 1,500 messages): analytics and those messages cold (the
 //    first request a fresh server answers) and warm; /api/status's p99 alone and while analytics
 //    and message reads (each one computed anew) run next to it.
-// 3. With BENCH_HERMES_PYTHON set to a command that runs Hermes (`hermes`, or a wrapper of a
-//    checkout), the same large-home requests against Hermes' own Python server (`<cmd> dashboard`)
-//    started on the same home after ours stopped, for scale (info rows; not in CI, which has no Hermes).
-// Knobs: BENCH_READS_ROUNDS (3), BENCH_READS_ROUND_S (2), BENCH_LARGE_SESSIONS (2000), BENCH_HERMES_PYTHON.
+// Knobs: BENCH_READS_ROUNDS (3), BENCH_READS_ROUND_S (2), BENCH_LARGE_SESSIONS (2000).
 
 import autocannon from 'autocannon'
 import Database from 'better-sqlite3'
-import { spawn } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import { randomBytes } from 'node:crypto'
 import { get, median, num, sleep, startServer, verdict } from './lib.mjs'
-
-const PYTHON_HERMES = process.env.BENCH_HERMES_PYTHON ?? ''
-const LARGE_PATHS = { usage: '/api/analytics/usage?days=30', messages: '/api/sessions/long_session/messages' }
 import { makeStateDb } from '../test/fixtures/make-hermes-home.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
@@ -126,8 +118,8 @@ async function large (token) {
   const genS = (performance.now() - t0) / 1000
   let s = await server(home, token)
   try {
-    const cold = { usage: await timed(s.port, LARGE_PATHS.usage, token), messages: await timed(s.port, LARGE_PATHS.messages, token) }
-    const warm = { usage: await timed(s.port, LARGE_PATHS.usage, token), messages: await timed(s.port, LARGE_PATHS.messages, token) }
+    const cold = { usage: await timed(s.port, '/api/analytics/usage?days=30', token), messages: await timed(s.port, '/api/sessions/long_session/messages', token) }
+    const warm = { usage: await timed(s.port, '/api/analytics/usage?days=30', token), messages: await timed(s.port, '/api/sessions/long_session/messages', token) }
     // Computed anew each time (another query string), not from the answer cache.
     const fresh = { usage: await timed(s.port, '/api/analytics/usage?days=30&n=1', token), messages: await timed(s.port, '/api/sessions/long_session/messages?n=1', token) }
     const alone = await p99Of(s.port, token, 3)
@@ -146,54 +138,10 @@ async function large (token) {
     const during = await p99Of(s.port, token, 3)
     busy = false
     await load
+    return { counts, genS, cold, warm, fresh, alone, during, heavy }
+  } finally {
     await s.stop()
-    s = null
-    const python = PYTHON_HERMES === '' ? null : await pythonTimes(home)
-    return { counts, genS, cold, warm, fresh, alone, during, heavy, python }
-  } finally {
-    await s?.stop()
     rmSync(home, { recursive: true, force: true })
-  }
-}
-
-function freePort () {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)) })
-  })
-}
-
-/** The large-home requests against Hermes' own server on the same home: cold, then warm. */
-async function pythonTimes (home) {
-  const port = await freePort()
-  const child = spawn(PYTHON_HERMES, ['dashboard', '--host', '127.0.0.1', '--port', String(port), '--no-open'], { env: { ...process.env, HERMES_HOME: home }, stdio: ['ignore', 'ignore', 'pipe'] })
-  let stderr = ''
-  child.stderr.on('data', (c) => { stderr = (stderr + c).slice(-2000) })
-  try {
-    let page = null
-    // Bounded: Hermes' server takes seconds to import; 60 s at most.
-    for (let i = 0; i < 300 && page === null; i++) {
-      try {
-        const r = await get(port, '/', {}, 1000)
-        if (r.status === 200) page = r.body
-      } catch {}
-      if (page === null) await sleep(200)
-    }
-    if (page === null) throw new Error(`Hermes' server did not answer: ${stderr}`)
-    const token = JSON.parse(/__HERMES_SESSION_TOKEN__\s*=\s*("[^"]*")/.exec(page)?.[1] ?? '""')
-    const at = async (path) => {
-      const t0 = performance.now()
-      const r = await get(port, path, { 'x-hermes-session-token': token, authorization: `Bearer ${token}` }, 120_000)
-      if (r.status !== 200) throw new Error(`Hermes ${path}: ${r.status} ${r.body.slice(0, 200)}`)
-      return performance.now() - t0
-    }
-    const cold = { usage: await at(LARGE_PATHS.usage), messages: await at(LARGE_PATHS.messages) }
-    const warm = { usage: await at(LARGE_PATHS.usage), messages: await at(LARGE_PATHS.messages) }
-    return { cold, warm }
-  } finally {
-    child.kill('SIGTERM')
-    await new Promise((resolve) => { if (child.exitCode !== null) resolve(); else child.once('exit', resolve) })
   }
 }
 
@@ -222,10 +170,6 @@ export async function measureReads () {
   rows.push(['large home: the same, warm (info; ms: usage / messages)', `${l.warm.usage.toFixed(1)} / ${l.warm.messages.toFixed(1)} ms`, '-', '-', '-', '-'])
   rows.push(['large home: the same, computed anew (info; ms)', `${l.fresh.usage.toFixed(0)} / ${l.fresh.messages.toFixed(0)} ms`, '-', '-', '-', '-'])
   rows.push(['large home: /api/status p99 while heavy reads run (ms)', `${l.during.p99.toFixed(2)} ms`, `${l.alone.p99.toFixed(2)} ms alone`, (l.during.p99 / l.alone.p99).toFixed(2), '≤ 2 × alone', verdict(p99Ok)])
-  if (l.python !== null) {
-    rows.push(['large home: Hermes\' own Python server, cold (info; ms: usage / messages)', `${l.python.cold.usage.toFixed(0)} / ${l.python.cold.messages.toFixed(0)} ms`, '-', '-', '-', '-'])
-    rows.push(['large home: Hermes\' own Python server, warm (info; ms: usage / messages)', `${l.python.warm.usage.toFixed(0)} / ${l.python.warm.messages.toFixed(0)} ms`, '-', '-', '-', '-'])
-  }
   notes.push(`large home: ${l.counts.s.toLocaleString('en-US')} sessions, ${l.counts.m.toLocaleString('en-US')} messages (${l.counts.t.toLocaleString('en-US')} with tool calls), generated in ${l.genS.toFixed(0)} s; cold = the first request a fresh server answers; ` +
     `${l.heavy} heavy reads (analytics usage and models, 1,500 messages) ran next to the p99 window; /api/status p50 ${l.alone.p50.toFixed(2)} → ${l.during.p50.toFixed(2)} ms, one request at a time.`)
   return { rows, results: results.filter((_, i) => i < results.length), notes, coldOk }
