@@ -47,7 +47,7 @@ RUN npm run build \
       rm -rf "$d/Release/obj" "$d/Release/obj.target" "$d/Release/.deps" "$d/Release/test_extension.node"; \
     done \
  && node -e "require('better-sqlite3')(':memory:').close(); require('node-pty')" \
- && node dist/hermes-dashboard.mjs --version
+ && node dist/hermes-dashboard.cjs --version
 
 # ---------- runtime: node, tini, the build, production dependencies ----------
 FROM ${BASE}
@@ -84,5 +84,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
 # tini is PID 1: it forwards SIGTERM to node (which closes and exits 0) and reaps the Chat's
 # orphaned children.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/dist/hermes-dashboard.mjs"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/dist/hermes-dashboard.cjs"]
 CMD []

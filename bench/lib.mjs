@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** The command line users run (package.json's bin), as built by `npm run build`. */
-export const CLI = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'dist', 'hermes-dashboard.mjs')
+export const CLI = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'dist', 'hermes-dashboard.cjs')
 
 /** A numeric knob from the environment (BENCH_*), or its default. */
 export const num = (name, dflt) => {

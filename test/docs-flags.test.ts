@@ -77,7 +77,7 @@ function codeSpans (text: string): Array<{ text: string, at: number }> {
 // (a) flags given to hermes-dashboard.
 
 const FLAG_RE = /(?<![\w-])--([A-Za-z][A-Za-z0-9-]*)/g
-// The command word: hermes-dashboard (or its bundled hermes-dashboard.mjs), possibly with a path, as a
+// The command word: hermes-dashboard (or its bundled hermes-dashboard.cjs), possibly with a path, as a
 // whole word (not hermes-dashboard-base, /opt/hermes-dashboard/…, hermes-dashboard.service).
 const INVOKE_RE = /(?:^|(?<=[\s`"'(=[]))(?:[^\s`"'(=[]*\/)?hermes-dashboard(?:\.mjs)?(?=$|[\s`"')\]])|(?:^|(?<=\s))npm (?:run )?start(?= --(?:\s|$))/g
 // Where hermes-dashboard is a name, not a command: `journalctl -u hermes-dashboard`, `--name hermes-dashboard`.

@@ -3,9 +3,9 @@
 // beyond the shape of each source; every value keeps a label naming where it came from.
 
 import { parseArgs } from 'node:util'
-import { parse as parseYaml } from 'yaml'
 import { DashboardError } from '../errors.js'
 import { openHermesHome } from '../hermes/home.js'
+import { parseYaml } from './yaml.js'
 import { OPTION_KEYS, OPTIONS, type OptionKey, type OptionSpec, type RawOptions, type RawValue } from './options.js'
 
 /** A problem found while reading a source: it names the source and what was wrong. */
@@ -130,7 +130,8 @@ function readYamlSection (hermesHome: string, problems: Problems): RawOptions {
     if (err instanceof DashboardError) throw new SourceError(`${hermesHome}/${err.message}`)
     throw err
   }
-  if (text === null) return {}
+  // Hermes' own config.yaml often has no dashboard section at all: nothing to parse then.
+  if (text === null || !text.includes('dashboard')) return {}
   let doc: unknown
   try {
     doc = parseYaml(text)
