@@ -236,7 +236,7 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
   await fastify.register(trustExplainRoutes, { policy, settings })
   await fastify.register(authRoutes, { tickets: settings.tickets, logoutUrl: config.logoutUrl, cookieName: settings.cookieName })
   await fastify.register(hermesReadRoutes, { home, stateDb, reads, worker, forwarder: backendMode === 'off' ? null : forwarder, capabilities: modelCapabilities })
-  await fastify.register(forwardedRoutes, { forwarder, inspectLimit: MAX_INSPECTED_BODY, backendOff: backendMode === 'off' })
+  await fastify.register(forwardedRoutes, { forwarder, inspectLimit: MAX_INSPECTED_BODY })
   await fastify.register(pageRoutes, { webRoot: config.webDist ?? BUILT_IN_WEB })
 }
 

@@ -10,7 +10,7 @@ import { Transform } from 'node:stream'
 import type { WebSocket } from 'ws'
 import { closeReason, DashboardError, ERRORS } from '../errors.js'
 import { backendQuery, backendRequestHeaders, clientResponseHeaders, forwardPath, profileInPath, type HeaderMap } from './hygiene.js'
-import type { Backend, BackendTarget } from './supervisor.js'
+import { backendOffError, type Backend, type BackendTarget } from './supervisor.js'
 import { relayWebSocket } from './ws-relay.js'
 
 export interface ForwarderOptions {
@@ -77,10 +77,16 @@ export function createForwarder (opts: ForwarderOptions): Forwarder {
     }
   }
 
+  // With no backend at all the answer never changes: made once and sent as it is, not thrown and
+  // serialized on every request (the unknown-/api/ route is what a page polls when Hermes is gone).
+  const off = opts.backend.status().mode === 'off' ? backendOffError() : null
+  const offBody = off === null ? null : JSON.stringify(off.toJSON())
+
   return {
     async http (request, reply) {
       const path = forwardPath(pathOf(request.url))
       if (path === null) throw new DashboardError('HD_ERR_BAD_REQUEST', 'the path has a "." or ".." segment, a backslash or a NUL', 'Send a plain path.')
+      if (off !== null) return reply.code(off.status).type('application/json; charset=utf-8').send(offBody)
       const declared = Number(request.headers['content-length'] ?? 0)
       if (declared > opts.bodyLimit) throw new DashboardError('HD_ERR_BODY_TOO_LARGE', `the body is ${declared} bytes, over the ${opts.bodyLimit} forwarded to Hermes' server`)
       const t = await target(request, reply)

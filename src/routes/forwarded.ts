@@ -7,14 +7,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { profileInPath } from '../backend/hygiene.js'
 import type { Forwarder } from '../backend/forward.js'
-import { backendOffError } from '../backend/supervisor.js'
 
 interface Opts {
   readonly forwarder: Forwarder
   /** A JSON body is read whole (to check the profile it names) up to this; any other body streams. */
   readonly inspectLimit: number
-  /** No backend at all (off, or auto with no Hermes installed): every such request is the same 503. */
-  readonly backendOff: boolean
 }
 
 const METHODS = ['DELETE', 'PATCH', 'POST', 'PUT', 'OPTIONS'] as const
@@ -52,14 +49,8 @@ export async function forwardedRoutes (fastify: FastifyInstance, opts: Opts): Pr
   })
 
   const config = { access: 'protected' as const, profileOf: pathProfile }
-  // With no backend the answer never changes: made once, sent as it is (no throw, no serializing).
-  const off = backendOffError()
-  const offBody = JSON.stringify(off.toJSON())
-  const handler: Forwarder['http'] = opts.backendOff
-    ? async (_request, reply) => reply.code(off.status).type('application/json; charset=utf-8').send(offBody)
-    : forwarder.http
   for (const url of ['/api/*', '/dashboard-plugins/*']) {
-    fastify.route({ method: 'GET', url, config, handler, wsHandler: forwarder.websocket })
-    fastify.route({ method: [...METHODS], url, config, handler })
+    fastify.route({ method: 'GET', url, config, handler: forwarder.http, wsHandler: forwarder.websocket })
+    fastify.route({ method: [...METHODS], url, config, handler: forwarder.http })
   }
 }
