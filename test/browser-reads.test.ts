@@ -53,11 +53,38 @@ t.test('Sessions and Logs views, in Chromium', async (t) => {
   await openView(page, 'logs')
   await waitText(page, '#logs-count', /^200 lines$/)
   t.match(await page.locator('#logs-lines').innerText(), /INFO agent\.loop: line \d+/, 'the agent log')
+  // Answers out of order: the WARNING filter is chosen first and its request held back in the
+  // browser; ERROR is chosen next and answered. Every state the log pane shows is recorded.
+  await page.evaluate(() => {
+    const pane = document.getElementById('logs-lines') as HTMLElement
+    const shown: boolean[] = []
+    ;(window as unknown as { warningShown: boolean[] }).warningShown = shown
+    new MutationObserver(() => shown.push((pane.textContent ?? '').includes(' WARNING '))).observe(pane, { childList: true, characterData: true, subtree: true })
+  })
+  const logsAt = (level: string) => (r: { url: () => string }): boolean => new URL(r.url()).pathname === '/api/logs' && new URL(r.url()).searchParams.get('level') === level
+  let release = (): void => {}
+  const held = new Promise<void>((resolve) => { release = resolve })
+  await page.route((url) => logsAt('WARNING')({ url: () => url.href }), async (route) => { await held; await route.continue() })
+  const warningDone = page.waitForEvent('requestfinished', logsAt('WARNING'))
+  await page.selectOption('#logs-level', 'WARNING')
+  // The count already says "200 lines": wait for the filtered answer itself, then for it on the page.
+  const filtered = page.waitForResponse(logsAt('ERROR'))
   await page.selectOption('#logs-level', 'ERROR')
-  await waitText(page, '#logs-count', /^\d+ lines$/)
+  const answer = await (await filtered).json() as { lines: string[] }
+  t.ok(answer.lines.length > 0 && answer.lines.length < 200, `the filtered answer has ${answer.lines.length} lines`)
+  await waitText(page, '#logs-count', new RegExp(`^${answer.lines.length} lines$`))
   const errorsOnly = await page.locator('#logs-lines').innerText()
   t.notMatch(errorsOnly, / (INFO|DEBUG|WARNING) /, 'the level filter: errors only')
   t.match(errorsOnly, / ERROR /)
+  // Now the older WARNING answer arrives; then one more load (Show), answered after it.
+  release()
+  await warningDone
+  const again = page.waitForResponse(logsAt('ERROR'))
+  await page.click('#logs-form button[type=submit]')
+  await again
+  await waitText(page, '#logs-count', new RegExp(`^${answer.lines.length} lines$`))
+  const shown = await page.evaluate(() => (window as unknown as { warningShown: boolean[] }).warningShown)
+  t.ok(shown.length > 0 && !shown.includes(true), `the older WARNING answer, arriving last, was never shown (pane states: ${shown.join(', ')})`)
   await screenshot(page, 'reads-logs')
   t.ok(calls.length >= 6 && calls.every((c) => /^200 native /.test(c)), `every read answered natively: ${calls.join(', ')}`)
   t.strictSame(errors, [], 'no console error')

@@ -2,7 +2,7 @@
 // own level filter and a text search, answered by the dashboard from HERMES_HOME/logs.
 
 import { api, ApiError } from './client.js'
-import { hideNotice, showNotice } from './ui.js'
+import { hideNotice, showNotice, turns } from './ui.js'
 
 export function createLogs () {
   const form = document.getElementById('logs-form')
@@ -12,18 +12,22 @@ export function createLogs () {
   const out = document.getElementById('logs-lines')
   const notice = document.getElementById('logs-notice')
   const count = document.getElementById('logs-count')
+  const turn = turns()
 
   async function load () {
     const params = { file: file.value, lines: 200 }
     if (level.value !== 'ALL') params.level = level.value
     if (search.value.trim() !== '') params.search = search.value.trim()
+    const current = turn()
     try {
       const r = await api('/api/logs', { params })
+      if (!current()) return
       hideNotice(notice)
       out.textContent = r.lines.join('')
       count.textContent = `${r.lines.length} lines`
       out.scrollTop = out.scrollHeight
     } catch (err) {
+      if (!current()) return
       const text = err instanceof ApiError ? `${err.reason ?? `HTTP ${err.status}`}: ${err.message}` : 'The dashboard could not be reached.'
       showNotice(notice, { kind: 'failed', reason: err instanceof ApiError ? err.reason ?? '' : '', title: 'The log could not be read', text }, { label: 'Try again', run: load })
     }

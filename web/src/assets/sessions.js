@@ -3,7 +3,7 @@
 // answered by the dashboard itself from state.db, as the installed Hermes answers them.
 
 import { api, ApiError } from './client.js'
-import { el, hideNotice, showNotice } from './ui.js'
+import { el, hideNotice, showNotice, turns } from './ui.js'
 
 const PAGE = 20
 
@@ -29,6 +29,9 @@ export function createSessions () {
   const title = document.getElementById('session-title')
   let offset = 0
   let loaded = false
+  // The list and a search fill the same list; a session's messages fill the detail.
+  const listTurn = turns()
+  const detailTurn = turns()
 
   function failed (err, retry) {
     const text = err instanceof ApiError ? `${err.reason ?? `HTTP ${err.status}`}: ${err.message}` : 'The dashboard could not be reached.'
@@ -48,40 +51,47 @@ export function createSessions () {
       offset = 0
       list.replaceChildren()
     }
+    const current = listTurn()
     try {
       const r = await api('/api/sessions', { params: { limit: PAGE, offset } })
+      if (!current()) return
       hideNotice(notice)
       list.append(...r.sessions.map((s) => item(s)))
       offset += r.sessions.length
       count.textContent = `${Math.min(offset, r.total)} of ${r.total}`
       more.hidden = offset >= r.total || r.sessions.length === 0
     } catch (err) {
-      failed(err, () => page(reset))
+      if (current()) failed(err, () => page(reset))
     }
   }
 
   async function search (q) {
     if (q.trim() === '') return page(true)
+    const current = listTurn()
     try {
       const r = await api('/api/sessions/search', { params: { q } })
+      if (!current()) return
       hideNotice(notice)
       list.replaceChildren(...r.results.map((hit) => item(hit, hit.snippet)))
       count.textContent = `${r.results.length} found`
       more.hidden = true
     } catch (err) {
-      failed(err, () => search(q))
+      if (current()) failed(err, () => search(q))
     }
   }
 
   async function show (id, label) {
     title.textContent = label
     detail.replaceChildren(el('li', { class: 'dim', text: 'Loading…' }))
+    const current = detailTurn()
     try {
       const r = await api(`/api/sessions/${encodeURIComponent(id)}/messages`)
+      if (!current()) return
       detail.replaceChildren(...r.messages.map((m) => el('li', { class: `message ${m.role}`, 'data-role': m.role },
         el('span', { class: 'role', text: m.role }), el('span', { class: 'text', text: messageText(m) }))))
       if (r.messages.length === 0) detail.replaceChildren(el('li', { class: 'dim', text: 'No messages.' }))
     } catch (err) {
+      if (!current()) return
       detail.replaceChildren()
       failed(err, () => show(id, label))
     }

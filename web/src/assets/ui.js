@@ -81,3 +81,15 @@ export function socketStateView (badge, notice, { reconnect, whenStopped }) {
 export function clock (date = new Date()) {
   return date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false })
 }
+
+/**
+ * For a view whose answers can arrive out of order (a filter changed while the last load is still
+ * on its way): each load takes a turn, and only the newest turn's answer may be shown.
+ */
+export function turns () {
+  let newest = 0
+  return () => {
+    const mine = ++newest
+    return () => mine === newest
+  }
+}
