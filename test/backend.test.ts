@@ -37,7 +37,7 @@ async function records (server: Running, headers: Record<string, string> = AUTH)
   return json<Recorded[]>(r as HttpResult)
 }
 
-async function status (server: Running): Promise<{ backend: { state: string, kind: string | null, instances: Array<{ restarts: number, profile: string, state: string }> } }> {
+async function status (server: Running): Promise<{ backend: { state: string, kind: string | null, instances: Array<{ restarts: number, profile: string, state: string, token_changes: number }> } }> {
   const r = await peer.http({ url: `${server.url}/api/status`, headers: AUTH })
   return json<{ dashboard: { backend: never } }>(r).dashboard as never
 }
@@ -245,6 +245,55 @@ t.test('--hermes-backend off and URL', async (t) => {
   }
   const bad = await import('../src/config/load.js').then((m) => { try { m.loadConfig({ options: { hermesBackend: 'http://192.0.2.1:9119' } }); return 'accepted' } catch (err) { return (err as Error).message } })
   t.match(bad, /must be on this host/, 'a backend off this host is refused at start-up')
+})
+
+t.test('--hermes-backend URL: a server that restarts with a new token of its own is followed', async (t) => {
+  const home = createFixtureHome()
+  t.teardown(home.remove)
+  const { createServer } = await import('node:net')
+  const port = await new Promise<number>((resolve) => { const l = createServer().listen(0, '127.0.0.1', () => { const p = (l.address() as { port: number }).port; l.close(() => resolve(p)) }) })
+  // Like v0.13's server: a token of its own at every start, shown only in its page.
+  const startFixture = async (): Promise<ReturnType<typeof spawn>> => {
+    const child = spawn(process.execPath, [`${FIXTURES}/backend.mjs`, '--port', String(port), '--page-token-only'], { stdio: ['ignore', 'pipe', 'inherit'], env: { PATH: process.env.PATH ?? '' } })
+    await withTimeout(new Promise<void>((resolve) => createInterface({ input: child.stdout! }).on('line', (l) => { if (l.includes('FIXTURE_BACKEND_READY')) resolve() })), 10_000, 'the fixture backend starts')
+    return child
+  }
+  const restart = async (child: ReturnType<typeof spawn>): Promise<ReturnType<typeof spawn>> => {
+    const gone = new Promise((resolve) => child.once('exit', resolve))
+    child.kill()
+    await gone
+    return await startFixture()
+  }
+  const tokenChanges = async (s: Running): Promise<number> => (await status(s)).backend.instances[0]?.token_changes ?? -1
+  let child = await startFixture()
+  t.teardown(() => child.kill())
+
+  // Health checks a minute apart: only the backend's own 401 can make the dashboard read the token again.
+  const s = await startServer(t, { hermesHome: home.dir, hermesBackend: `http://127.0.0.1:${port}` }, {}, { backendTiming: { ...FAST, healthMs: 60_000 } })
+  await untilState(s, 'ready')
+  t.equal((await peer.http({ url: `${s.url}/api/echo`, headers: AUTH })).status, 200, 'forwarded with the token from its page')
+  child = await restart(child)
+  const first = await peer.http({ url: `${s.url}/api/echo`, headers: AUTH })
+  t.equal(first.status, 401, 'the restarted server refuses the old token, and its 401 is passed on')
+  const end = Date.now() + 5000
+  while (await tokenChanges(s) < 1 && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 50))
+  t.equal(await tokenChanges(s), 1, 'that 401 made the dashboard read the new token from its page')
+  t.equal((await peer.http({ url: `${s.url}/api/echo`, headers: AUTH })).status, 200, 'the next request is forwarded with the new token')
+  await s.close()
+
+  // With health checks, a restart is followed before any request is refused.
+  const h = await startServer(t, { hermesHome: home.dir, hermesBackend: `http://127.0.0.1:${port}` }, {}, { backendTiming: FAST })
+  await untilState(h, 'ready')
+  child = await restart(child)
+  const until = Date.now() + 5000
+  while (await tokenChanges(h) < 1 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50))
+  t.equal(await tokenChanges(h), 1, 'a health check read the new token')
+  t.equal((await peer.http({ url: `${h.url}/api/echo`, headers: AUTH })).status, 200, 'so the first request after the restart is forwarded')
+  const ws = new WebSocket(`${h.url.replace(/^http/, 'ws')}/api/console`, { headers: AUTH })
+  const hello = await withTimeout(new Promise<string>((resolve, reject) => { ws.once('message', (d) => resolve(String(d))); ws.once('close', (c) => reject(new Error(`closed ${c}`))) }), 5000, 'the console says hello')
+  t.match(hello, /hello/, 'and so is a WebSocket')
+  ws.close()
+  await h.close()
 })
 
 t.test('WebSocket forwarding against a real Python ASGI stack (FastAPI, uvicorn)', async (t) => {

@@ -100,6 +100,11 @@ export function createForwarder (opts: ForwarderOptions): Forwarder {
         queryString: () => query,
         rewriteRequestHeaders: (_req, headers) => backendRequestHeaders(headers as HeaderMap, hop),
         rewriteHeaders: (headers) => clientResponseHeaders(headers as HeaderMap),
+        onResponse: (_req, r, res) => {
+          // Its 401 is passed on, and its token read again: a server we did not start may have restarted.
+          if (res.statusCode === 401) opts.backend.tokenRefused(t.origin)
+          r.send(res.stream)
+        },
         // The backend's own answers (a 503 too) pass through as they are; only a GET or HEAD whose
         // connection broke before any answer (a keep-alive connection the backend had just closed)
         // is sent once more.
@@ -143,6 +148,7 @@ export function createForwarder (opts: ForwarderOptions): Forwarder {
           idleMs: opts.wsIdleMs,
           handshakeMs: 10_000,
           log: (fields, message) => request.log.info(fields, message),
+          refused: (status) => { if (status === 401 || status === 403) opts.backend.tokenRefused(t.origin) },
         })
       }, (err: unknown) => {
         const e = err instanceof DashboardError ? err : new DashboardError('HD_ERR_BACKEND_UNAVAILABLE')

@@ -46,6 +46,8 @@ export interface InstanceStatus {
   readonly restarts: number
   readonly last_error: string | null
   readonly ready_since: string | null
+  /** Times its token was read anew because the server had changed it (a server we did not start, restarted). */
+  readonly token_changes: number
 }
 
 export interface BackendStatus {
@@ -61,6 +63,8 @@ export interface Backend {
   lastStatus (): Record<string, unknown> | null
   /** The backend for `profile`, once it is ready: waits at most `waitMs`, then a DashboardError. */
   target (profile: string, waitMs: number): Promise<BackendTarget>
+  /** The server at `origin` refused our token (401): read its token again now. */
+  tokenRefused (origin: string): void
   /** Starts the default instance (in the background; never delays the caller). */
   start (): void
   close (): Promise<void>
@@ -159,6 +163,7 @@ interface Instance {
   status (): InstanceStatus
   lastStatus (): Record<string, unknown> | null
   target (waitMs: number): Promise<BackendTarget>
+  tokenRefused (origin: string): void
   lastUsed: number
   close (): Promise<void>
 }
@@ -191,6 +196,8 @@ export function createBackend (opts: BackendOptions): Backend {
     let version: string | null = null
     let command: string | null = null
     let lastBody: Record<string, unknown> | null = null
+    let tokenChanges = 0
+    let rereading: Promise<void> | null = null
     const waiters = new Set<Waiter>()
     const remember = (text: string): void => {
       try {
@@ -236,6 +243,23 @@ export function createBackend (opts: BackendOptions): Backend {
       return (page?.status === 200 ? tokenFromPage(page.text) : null) ?? given
     }
 
+    /**
+     * A server the dashboard did not start can restart on its own, and one that shows its token in
+     * its page (v0.13 makes a new one at every start) then wants the new one: read it again, once at
+     * a time. One whose page shows no token keeps the token it was given (--backend-token).
+     */
+    const rereadToken = (): Promise<void> => {
+      const was = current
+      if (opts.mode !== 'url' || was === null) return Promise.resolve()
+      rereading ??= discoverToken(was.origin, null).then((token) => {
+        if (token === null || token === was.token || current !== was) return
+        current = { ...was, token }
+        tokenChanges++
+        opts.log('info', { event: 'backend.token_changed', profile, origin: was.origin }, 'Hermes\' own server has a new token (it restarted): the dashboard uses it from now on')
+      }).finally(() => { rereading = null })
+      return rereading
+    }
+
     /** Health checks a ready backend until it misses too often (then it is killed) or goes away. */
     const watch = async (origin: string, isGone: () => boolean, kill: () => void): Promise<void> => {
       let misses = 0
@@ -243,7 +267,10 @@ export function createBackend (opts: BackendOptions): Backend {
         await sleep(timing.healthMs, controller.signal)
         if (isGone() || controller.signal.aborted) return
         const r = await get(`${origin}/api/status`, timing.healthTimeoutMs)
-        if (r?.status === 200) remember(r.text)
+        if (r?.status === 200) {
+          remember(r.text)
+          await rereadToken()
+        }
         misses = r?.status === 200 ? 0 : misses + 1
         if (misses >= timing.healthMisses) {
           const why = `its /api/status did not answer ${misses} health checks in a row (${Math.round(misses * timing.healthMs / 1000)} s): the dashboard stops it`
@@ -374,8 +401,11 @@ export function createBackend (opts: BackendOptions): Backend {
       lastStatus: () => lastBody,
       status: () => ({
         profile, state, pid: child?.pid ?? null, url: current?.origin ?? null, command, version, restarts,
-        last_error: lastError, ready_since: readySince,
+        last_error: lastError, ready_since: readySince, token_changes: tokenChanges,
       }),
+      tokenRefused (origin) {
+        if (current?.origin === origin) void rereadToken()
+      },
       async target (waitMs) {
         if (current !== null) return current
         const timer = { id: undefined as NodeJS.Timeout | undefined }
@@ -428,6 +458,9 @@ export function createBackend (opts: BackendOptions): Backend {
       const list = [...instances.values()].map((i) => i.status())
       const main = list.find((i) => i.profile === 'default')
       return { mode: opts.mode, state: opts.mode === 'off' ? 'off' : main?.state ?? 'stopped', kind, instances: list }
+    },
+    tokenRefused (origin) {
+      for (const inst of instances.values()) inst.tokenRefused(origin)
     },
     async target (profile, waitMs) {
       if (opts.mode === 'off') throw backendOffError()

@@ -21,6 +21,8 @@ export interface RelayOptions {
   readonly idleMs: number
   readonly handshakeMs: number
   readonly log: (fields: Record<string, unknown>, message: string) => void
+  /** The backend answered the upgrade with this status instead of upgrading. */
+  readonly refused?: (status: number) => void
 }
 
 const OPEN = WebSocket.OPEN
@@ -53,6 +55,7 @@ export function relayWebSocket (client: WebSocket, opts: RelayOptions): void {
   }
   upstream.on('unexpected-response', (_req, res) => {
     res.resume()
+    opts.refused?.(res.statusCode ?? 0)
     fail(`it answered ${res.statusCode ?? '?'} instead of upgrading`)
   })
   upstream.on('error', (err) => fail(err.message.replace(/token=[^&\s]*/g, 'token=[redacted]')))
