@@ -17,6 +17,7 @@ import { allowedHostNames, loadConfig, type Config, type ConfigSources } from '.
 import type { OptionKey } from './config/options.js'
 import { DashboardError, ERRORS } from './errors.js'
 import { createEventHub, type EventHub } from './events/hub.js'
+import { gatewayCommandFor, readScriptHead } from './hermes/gateway-command.js'
 import { modelCapabilities } from './hermes/models-dev.js'
 import { openHermesHome, type HermesHome } from './hermes/home.js'
 import { createNativeReads } from './hermes/native-reads.js'
@@ -131,7 +132,8 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
     events: hub,
   })
   // Hermes' own server behind this one: `auto` starts it where Hermes is installed.
-  const installed = findProgram(config.hermesCommand[0] as string, env.PATH) !== null
+  const hermesProgram = findProgram(config.hermesCommand[0] as string, env.PATH)
+  const installed = hermesProgram !== null
   const backendMode = config.backend.mode === 'auto' ? (installed ? 'auto' : 'off') : config.backend.mode
   const backend = createBackend({
     mode: backendMode,
@@ -232,7 +234,7 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
   await fastify.register(actionRoutes, { runner, home, forwarder: backendMode === 'off' ? null : forwarder })
   await fastify.register(eventRoutes, { hub })
   await fastify.register(ptyRoutes, { chat })
-  await fastify.register(gatewayRoutes, { command: config.gatewayCommand, home, env, maxLine: MAX_WS_PAYLOAD, maxGateways: config.maxGateways })
+  await fastify.register(gatewayRoutes, { command: gatewayCommandFor(config.gatewayCommand, hermesProgram === null ? null : readScriptHead(hermesProgram)), home, env, maxLine: MAX_WS_PAYLOAD, maxGateways: config.maxGateways })
   await fastify.register(trustExplainRoutes, { policy, settings })
   await fastify.register(authRoutes, { tickets: settings.tickets, logoutUrl: config.logoutUrl, cookieName: settings.cookieName })
   await fastify.register(hermesReadRoutes, { home, stateDb, reads, worker, forwarder: backendMode === 'off' ? null : forwarder, capabilities: modelCapabilities })

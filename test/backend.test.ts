@@ -247,6 +247,21 @@ t.test('--hermes-backend off and URL', async (t) => {
   t.match(bad, /must be on this host/, 'a backend off this host is refused at start-up')
 })
 
+t.test('/api/status: what only Hermes\' Python knows comes from its server; the rest is ours', async (t) => {
+  const { server } = await withBackend(t, {}, { HERMES_FIXTURE_VERSION: '0.18.2' })
+  await untilState(server, 'ready')
+  // The first health check has answered once the backend is ready; the status cache lasts 250 ms.
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  const st = json<Record<string, unknown>>(await peer.http({ url: `${server.url}/api/status`, headers: AUTH }))
+  t.equal(st.version, '0.18.2')
+  t.equal(st.can_update_hermes, false, 'can_update_hermes as Hermes says (it knows how it was installed)')
+  t.equal(st.restart_drain_timeout, 90, 'its configured drain timeout')
+  t.equal(st.nous_session_valid, 'valid', 'its sign-in state')
+  t.equal(st.latest_config_version, 40, 'its own config schema version')
+  t.equal(st.fixture_backend, undefined, 'a known release gets its own fields only')
+  t.equal(st.gateway_state, null, 'the gateway state is read here: no state file, no state')
+})
+
 t.test('--hermes-backend URL: a server that restarts with a new token of its own is followed', async (t) => {
   const home = createFixtureHome()
   t.teardown(home.remove)

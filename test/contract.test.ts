@@ -110,6 +110,16 @@ for (const rel of RELEASES) {
       compared++
     }
     t.ok(compared >= (rel.contract === 'v0.13' ? 7 : 13), `${compared} routes compared`)
+
+    // /api/status: the release's fields in its order, and its values, but for where this home is
+    // (the paths), what the fixture `hermes version` says, and whether this machine is a container.
+    const theirs = golden.find((g) => g.path === '/api/status')?.json as Record<string, unknown>
+    const ours = json<Record<string, unknown>>(await peer.http({ url: `${s.url}/api/status`, headers: AUTH }))
+    t.ok(typeof ours.dashboard === 'object', 'the dashboard\'s own part is there, last')
+    delete ours.dashboard
+    t.strictSame(Object.keys(ours), Object.keys(theirs), `status: the fields of ${rel.contract}, in its order`)
+    const local = new Set(['version', 'release_date', 'hermes_home', 'config_path', 'env_path', 'can_update_hermes'])
+    for (const k of Object.keys(theirs).filter((k) => !local.has(k))) t.strictSame(ours[k], theirs[k], `status.${k}: ${JSON.stringify(theirs[k])}`)
   })
 }
 

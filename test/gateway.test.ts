@@ -1,13 +1,20 @@
 // test/gateway.test.ts
 // /api/ws against the real server with the fixture gateway (newline-delimited JSON-RPC on stdio):
 // one process per socket, lines both ways, parse errors and gateway.ping answered by the server,
-// 1011 when the gateway exits or cannot start, the process group ended when the socket goes.
+// 1011 when the gateway exits or cannot start, the process group ended when the socket goes; the
+// default gateway on the interpreter Hermes' own script names.
 
 import t from 'tap'
+import { randomUUID } from 'node:crypto'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { WebSocket } from 'ws'
+import { createFixtureHome } from './helpers/home.js'
+import { FIXTURES } from './helpers/paths.js'
 import { eventually, processesWith, withTimeout } from './helpers/pty-client.js'
 import type { TT } from './helpers/proxy-checks.js'
-import { startChatServer, TEST_TOKEN, type Running } from './helpers/server.js'
+import { startChatServer, startServer, TEST_TOKEN, type Running } from './helpers/server.js'
 
 interface Gw {
   readonly ws: WebSocket
@@ -154,4 +161,27 @@ t.test('server close ends every gateway', async (t) => {
   await server.close()
   t.same(processesWith(marker), [], 'no gateway process remains')
   t.same(await withTimeout(a.closed, 10_000, 'close'), { code: 1001, reason: 'server_shutdown' }, 'the socket was told the server is going away')
+})
+
+t.test('the default gateway runs on the Python that the hermes script names, not the first python3 on PATH', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'hd-venv-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const marker = randomUUID()
+  // A venv's interpreter, as far as the gateway goes: it has tui_gateway.entry (the fixture gateway).
+  const python = join(dir, 'bin', 'python3')
+  mkdirSync(join(dir, 'bin'))
+  writeFileSync(python, `#!/bin/sh\n[ "$1" = "-m" ] && [ "$2" = "tui_gateway.entry" ] && exec ${process.execPath} ${FIXTURES}/gateway.mjs --marker=${marker}\nexit 3\n`, { mode: 0o755 })
+  // Hermes' console script, as pip writes it in that venv.
+  writeFileSync(join(dir, 'bin', 'hermes'), `#!${python}\nimport sys\nfrom hermes_cli.main import main\nsys.exit(main())\n`, { mode: 0o755 })
+  const home = createFixtureHome()
+  t.teardown(home.remove)
+  // PATH has no python3 with tui_gateway: the first one there would fail to start the gateway.
+  const server = await startServer(t, { hermesHome: home.dir, hermesCommand: join(dir, 'bin', 'hermes') }, { PATH: '/usr/bin:/bin' })
+  const gw = connect(server)
+  const ready = await gw.next()
+  t.equal(ready.method, 'event', 'the gateway started')
+  t.equal((ready.params as { type?: string }).type, 'gateway.ready', 'and said gateway.ready')
+  t.ok((await processesWith(marker)).length > 0, 'on the venv\'s interpreter')
+  gw.ws.close()
+  await gw.closed
 })

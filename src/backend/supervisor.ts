@@ -197,6 +197,8 @@ export function createBackend (opts: BackendOptions): Backend {
     let command: string | null = null
     let lastBody: Record<string, unknown> | null = null
     let tokenChanges = 0
+    /** The token last used for a server the dashboard did not start. */
+    let lastToken: string | null = null
     let rereading: Promise<void> | null = null
     const waiters = new Set<Waiter>()
     const remember = (text: string): void => {
@@ -254,10 +256,14 @@ export function createBackend (opts: BackendOptions): Backend {
       rereading ??= discoverToken(was.origin, null).then((token) => {
         if (token === null || token === was.token || current !== was) return
         current = { ...was, token }
-        tokenChanges++
-        opts.log('info', { event: 'backend.token_changed', profile, origin: was.origin }, 'Hermes\' own server has a new token (it restarted): the dashboard uses it from now on')
+        lastToken = token
+        tokenChanged(was.origin)
       }).finally(() => { rereading = null })
       return rereading
+    }
+    const tokenChanged = (origin: string): void => {
+      tokenChanges++
+      opts.log('info', { event: 'backend.token_changed', profile, origin }, 'Hermes\' own server has a new token (it restarted): the dashboard uses it from now on')
     }
 
     /** Health checks a ready backend until it misses too often (then it is killed) or goes away. */
@@ -293,6 +299,9 @@ export function createBackend (opts: BackendOptions): Backend {
             notReady('failed', `no token: set HERMES_DASHBOARD_BACKEND_TOKEN (its page at ${origin}/ shows none)`)
           } else {
             failures = 0
+            // Gone long enough to be taken as down, and back with another token.
+            if (lastToken !== null && token !== lastToken) tokenChanged(origin)
+            lastToken = token
             becomeReady({ origin, host, token, profileAware: true })
             let healthy = true
             await watch(origin, () => !healthy, () => { healthy = false })

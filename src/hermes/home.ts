@@ -14,7 +14,7 @@
 //   dashboard will not open, home_io_failed for what the system refused;
 // - parsed files are remembered until they change (device, inode, size, mtime).
 
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readlinkSync, readSync, realpathSync, statSync, type Stats } from 'node:fs'
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, realpathSync, statSync, type Stats } from 'node:fs'
 import { promises as fsp } from 'node:fs'
 import { join, sep } from 'node:path'
 import { DashboardError } from '../errors.js'
@@ -109,6 +109,8 @@ export interface HermesHome {
   exists (): boolean
   /** `default` (also '', null, `current`) or a profile name; throws DashboardError. */
   profile (name: string | null | undefined): ProfileDir
+  /** `default`, then every profile that profile() would open, by name (as Hermes lists them). */
+  profileNames (): string[]
 }
 
 export function openHermesHome (root: string): HermesHome {
@@ -306,7 +308,7 @@ export function openHermesHome (root: string): HermesHome {
   const profiles = new Map<string, ProfileDir>()
   const defaultDir = profileDir('default', root, true)
 
-  return {
+  const home: HermesHome = {
     root,
     exists: () => realRoot() !== null,
     profile (requested) {
@@ -340,5 +342,17 @@ export function openHermesHome (root: string): HermesHome {
       }
       return p
     },
+    profileNames () {
+      let entries: string[]
+      try {
+        entries = readdirSync(join(root, 'profiles'))
+      } catch {
+        return ['default']
+      }
+      const names = entries.filter((n) => isProfileName(n) && n !== 'default').sort()
+      // Only what passes the door's own checks (a directory really inside the home) is listed.
+      return ['default', ...names.filter((n) => { try { home.profile(n); return true } catch { return false } })]
+    },
   }
+  return home
 }

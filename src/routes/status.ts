@@ -3,7 +3,8 @@
 // gateway pid are shown only to a caller that is authenticated (or needs no credential).
 
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { configVersion } from '../hermes/config-yaml.js'
+import { reportedConfigVersions, statedConfigVersion } from '../hermes/config-yaml.js'
+import { CONTRACTS, contractOf } from '../hermes/contract.js'
 import { readGateway } from '../hermes/gateway.js'
 import type { Backend } from '../backend/supervisor.js'
 import type { HermesHome } from '../hermes/home.js'
@@ -58,18 +59,30 @@ export async function statusRoutes (fastify: FastifyInstance, opts: Opts): Promi
     const profile = opts.home.profile(request.trust.profile)
     const gateway = readGateway(profile)
     const runtime = gateway.runtime
+    // As Hermes: no state file, no state; one that says running while no process runs is stopped,
+    // and a process that runs is running whatever an old file says.
     let state = runtime?.gatewayState ?? null
-    if (!gateway.running && state !== 'stopped' && state !== 'startup_failed') state = 'stopped'
+    if (runtime !== null && !gateway.running && state !== 'stopped' && state !== 'startup_failed') state = 'stopped'
+    if (runtime !== null && gateway.running && (state === null || state === 'stopped')) state = 'running'
     const activeAgents = gateway.running ? runtime?.activeAgents ?? 0 : 0
-    const cfg = configVersion(profile)
-    const { version, releaseDate } = opts.version.current()
+    // Hermes' own server knows what only its Python computes (whether it may update itself, its
+    // drain timeout, its sign-in state, the profile topology): its last answer to the health checks.
+    const theirs = opts.backend.lastStatus()
+    let { version, releaseDate } = opts.version.current()
+    if (version === 'unknown' && typeof theirs?.version === 'string') {
+      version = theirs.version
+      releaseDate = typeof theirs.release_date === 'string' ? theirs.release_date : ''
+    }
+    const contract = contractOf(version)
+    const spec = contract === null ? null : CONTRACTS[contract]
+    const theirLatest = typeof theirs?.latest_config_version === 'number' ? theirs.latest_config_version : null
+    const cfg = reportedConfigVersions(statedConfigVersion(profile), theirLatest ?? spec?.configVersion ?? null, spec?.absentConfigVersionIsLegacy ?? false)
     const body: Record<string, unknown> = {
       version,
       release_date: releaseDate,
-      config_version: cfg,
-      // Hermes' own default schema version is not known here; equal values never raise a false alarm.
-      latest_config_version: cfg,
-      can_update_hermes: true,
+      config_version: cfg.current,
+      latest_config_version: cfg.latest,
+      can_update_hermes: theirs?.can_update_hermes ?? true,
       gateway_running: gateway.running,
       gateway_state: state,
       gateway_platforms: gateway.running ? runtime?.platforms ?? {} : {},
@@ -78,22 +91,17 @@ export async function statusRoutes (fastify: FastifyInstance, opts: Opts): Promi
       active_agents: activeAgents,
       gateway_busy: gateway.running && state === 'running' && activeAgents > 0,
       gateway_drainable: gateway.running && state === 'running',
+      // Hermes' default, when its server is not there to say what is configured.
+      restart_drain_timeout: theirs?.restart_drain_timeout ?? 180,
       active_sessions: await countActiveSessions(opts.stateDb, profile),
       auth_required: false,
       auth_providers: [],
-      auth_flows: [],
-      dashboard: opts.dashboard,
+      nous_session_valid: theirs?.nous_session_valid ?? 'unknown',
+      profiles: theirs?.profiles ?? opts.home.profileNames(),
+      gateway_mode: theirs?.gateway_mode ?? (gateway.running ? 'single' : 'none'),
     }
-    // Hermes' own server knows more (its drain timeout, profiles, auth): its last answer to the
-    // health checks fills in what is not computed here, and its version what the probe did not find.
-    const theirs = opts.backend.lastStatus()
-    if (theirs !== null) {
-      if (version === 'unknown' && typeof theirs.version === 'string') {
-        body.version = theirs.version
-        body.release_date = theirs.release_date ?? ''
-      }
-      for (const [k, v] of Object.entries(theirs)) if (!(k in body) && !HOST_FIELDS.has(k)) body[k] = v
-    }
+    // Anything else Hermes' server answers (a newer release's fields) is added as it said it.
+    if (theirs !== null) for (const [k, v] of Object.entries(theirs)) if (!(k in body) && !HOST_FIELDS.has(k)) body[k] = v
     if (request.trust.verdict.allow && request.trust.verdict.authenticated) {
       Object.assign(body, {
         hermes_home: profile.dir,
@@ -101,8 +109,13 @@ export async function statusRoutes (fastify: FastifyInstance, opts: Opts): Promi
         env_path: profile.show('.env'),
         gateway_pid: gateway.pid,
         gateway_health_url: null,
+        gateways: Array.isArray(theirs?.gateways) ? theirs.gateways : gateway.running ? [{ profile: profile.name, ports: [] }] : [],
       })
     }
-    return body
+    // A known release gets its own fields in its own order; an unknown one all of them.
+    if (spec === null) return body
+    const shaped: Record<string, unknown> = {}
+    for (const k of spec.statusKeys) if (k in body) shaped[k] = body[k]
+    return shaped
   }
 }

@@ -35,6 +35,7 @@ const FS_ALLOWED: Readonly<Record<string, string>> = {
   'web/static-files.ts': 'the web root (the built front end)',
   'cli.ts': 'existsSync of /.dockerenv and /run/.containerenv: whether it runs in a container',
   'web/precompressed.ts': 'the web root: a file and its precompressed siblings, compared',
+  'hermes/gateway-command.ts': 'the first bytes of the `hermes` program found on PATH (its #! line names its Python)',
 }
 
 t.test('routes import neither node:fs nor node:path', async (t) => {

@@ -4,15 +4,15 @@
 
 import t from 'tap'
 import { parse } from 'yaml'
-import { parseConfigVersion } from '../../src/hermes/config-yaml.js'
+import { parseConfigVersion, reportedConfigVersions, type StatedConfigVersion } from '../../src/hermes/config-yaml.js'
 
 /** What a YAML parser says, the slow way: the reference for every case. */
-function byParse (text: string): number {
+function byParse (text: string): StatedConfigVersion {
   try {
     const v = Number((parse(text) as { _config_version?: unknown } | null)?._config_version)
-    return Number.isInteger(v) && v >= 0 ? v : 0
+    return Number.isInteger(v) && v >= 0 ? v : 'absent'
   } catch {
-    return 0
+    return 'unreadable'
   }
 }
 
@@ -38,6 +38,19 @@ t.test('the fast path and a full parse agree', async (t) => {
 
 t.test('one deliberate difference: a file broken elsewhere still shows its version line', async (t) => {
   const text = '_config_version: 7\nmodel: [unclosed\n'
-  t.equal(byParse(text), 0, 'a parser gives up on the whole file')
+  t.equal(byParse(text), 'unreadable', 'a parser gives up on the whole file')
   t.equal(parseConfigVersion(text), 7, 'the status shows the version Hermes wrote (Hermes itself reports the broken file)')
+})
+
+t.test('config_version and latest_config_version as each release reports them', async (t) => {
+  // v0.13 reads the version from the config merged with its defaults; v0.18 from the file as written.
+  const cases: ReadonlyArray<[string, StatedConfigVersion, number | null, boolean, { current: number, latest: number }]> = [
+    ['v0.13, no version in the file: up to date', 'absent', 23, false, { current: 23, latest: 23 }],
+    ['v0.18, no version in the file: legacy', 'absent', 33, true, { current: 0, latest: 33 }],
+    ['v0.18, no file or not YAML: up to date', 'unreadable', 33, true, { current: 33, latest: 33 }],
+    ['a stated version behind', 23, 33, true, { current: 23, latest: 33 }],
+    ['an unknown release: the stated version twice, no false alarm', 17, null, false, { current: 17, latest: 17 }],
+    ['an unknown release, nothing stated', 'absent', null, true, { current: 0, latest: 0 }],
+  ]
+  for (const [what, stated, latest, legacy, want] of cases) t.strictSame(reportedConfigVersions(stated, latest, legacy), want, what)
 })
