@@ -294,6 +294,14 @@ t.test('--hermes-backend URL: a server that restarts with a new token of its own
   while (await tokenChanges(s) < 1 && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 50))
   t.equal(await tokenChanges(s), 1, 'that 401 made the dashboard read the new token from its page')
   t.equal((await peer.http({ url: `${s.url}/api/echo`, headers: AUTH })).status, 200, 'the next request is forwarded with the new token')
+  // Any route of Hermes' may answer 401 on its own: a client repeating one must not make the
+  // dashboard fetch the backend's page for each of them.
+  const pageReads = async (): Promise<number> => (await records(s)).filter((r) => r.path === '/').length
+  const before = await pageReads()
+  const began = Date.now()
+  for (let i = 0; i < 40; i++) t.equal((await peer.http({ url: `${s.url}/api/status-code?code=401`, headers: AUTH })).status, 401, 'its own 401, passed on')
+  const seconds = Math.ceil((Date.now() - began) / 1000)
+  t.ok(await pageReads() - before <= seconds + 1, `40 refusals in ${seconds} s: at most one page read a second (${await pageReads() - before})`)
   await s.close()
 
   // With health checks, a restart is followed before any request is refused.

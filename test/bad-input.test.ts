@@ -219,6 +219,8 @@ t.test('bad input: clear refusals, the server keeps serving, nothing outside HER
   t.ok(after.length > 1, `files opened after the marker: ${after.length}`)
   const webRoot = join(PROJECT_ROOT, 'web', 'dist')
   const allowedInHome = [join(home.dir, 'logs') + '/', join(home.dir, 'config.yaml'), join(home.dir, 'state.db'), join(home.dir, 'gateway.pid'), join(home.dir, 'gateway_state.json')]
+  // /api/status lists the home's profiles (the directory itself, never a file inside it).
+  const homeDirs = [join(home.dir, 'profiles')]
   // The program's own code loads lazily (better-sqlite3's addon on the first state.db read), and the
   // test harness records process info at exit; neither is something a request chose.
   const ownCode = [join(PROJECT_ROOT, 'node_modules') + '/', join(PROJECT_ROOT, 'dist') + '/', join(PROJECT_ROOT, '.tap') + '/', join(PROJECT_ROOT, 'package.json'), '/dev/urandom']
@@ -227,7 +229,7 @@ t.test('bad input: clear refusals, the server keeps serving, nothing outside HER
   const runtime = ['/proc/self/cgroup', '/proc/self/maps', '/proc/meminfo', '/sys/fs/cgroup/', '/sys/devices/system/cpu/', process.execPath]
   // A chat needs a terminal, and its breadcrumb files live in the server's own private directory.
   const chatFiles = ['/dev/ptmx', '/dev/pts/', join(tmpdir(), 'hermes-dashboard-chat-')]
-  const stray = after.filter((p) => !(allowedInHome.some((a) => p.startsWith(a)) || p.startsWith(webRoot + '/') || p === webRoot ||
+  const stray = after.filter((p) => !(allowedInHome.some((a) => p.startsWith(a)) || homeDirs.includes(p) || p.startsWith(webRoot + '/') || p === webRoot ||
     ownCode.some((a) => p.startsWith(a)) || runtime.some((a) => p.startsWith(a)) || chatFiles.some((a) => p.startsWith(a))))
   t.same(stray, [], 'every file opened during the bad requests is a log, a Hermes state file, the web root, a terminal, a chat breadcrumb, the program itself or the runtime starting its worker')
   t.ok(after.some((p) => p.startsWith(join(tmpdir(), 'hermes-dashboard-chat-')) && p.endsWith('/hermes-pty-active-...json')), 'the channel ".." is a file name inside the private directory')

@@ -200,6 +200,7 @@ export function createBackend (opts: BackendOptions): Backend {
     /** The token last used for a server the dashboard did not start. */
     let lastToken: string | null = null
     let rereading: Promise<void> | null = null
+    let rereadAt = 0
     const waiters = new Set<Waiter>()
     const remember = (text: string): void => {
       try {
@@ -252,7 +253,9 @@ export function createBackend (opts: BackendOptions): Backend {
      */
     const rereadToken = (): Promise<void> => {
       const was = current
-      if (opts.mode !== 'url' || was === null) return Promise.resolve()
+      // At most one page read a second, however many 401s a client makes the server answer.
+      if (opts.mode !== 'url' || was === null || (rereading === null && Date.now() - rereadAt < 1000)) return rereading ?? Promise.resolve()
+      rereadAt = Date.now()
       rereading ??= discoverToken(was.origin, null).then((token) => {
         if (token === null || token === was.token || current !== was) return
         current = { ...was, token }

@@ -4,7 +4,7 @@
 // system's beside a pipx or venv install) and the chat then says "No module named ...". So when the
 // gateway command is the default, the interpreter is the one the `hermes` script itself names.
 
-import { closeSync, openSync, readSync } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
 
 export const DEFAULT_GATEWAY_COMMAND: readonly string[] = Object.freeze(['python3', '-m', 'tui_gateway.entry'])
 
@@ -30,11 +30,13 @@ export function gatewayCommandFor (configured: readonly string[], hermesScriptHe
   return python === null ? configured : Object.freeze([python, ...DEFAULT_GATEWAY_COMMAND.slice(1)])
 }
 
-/** The first bytes of a program file (a script's #! lines), or null when it cannot be read. */
+/** The first bytes of a program file (a script's #! lines), or null when it is not a readable regular file. */
 export function readScriptHead (file: string): string | null {
   let fd: number | null = null
   try {
-    fd = openSync(file, 'r')
+    // Never blocks: a FIFO put where the program should be is not waited on.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK)
+    if (!fstatSync(fd).isFile()) return null
     const buf = Buffer.alloc(512)
     return buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('latin1')
   } catch {

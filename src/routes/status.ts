@@ -97,7 +97,8 @@ export async function statusRoutes (fastify: FastifyInstance, opts: Opts): Promi
       auth_required: false,
       auth_providers: [],
       nous_session_valid: theirs?.nous_session_valid ?? 'unknown',
-      profiles: theirs?.profiles ?? opts.home.profileNames(),
+      // Listed only for a release that shows them (v0.13's answer has no profiles).
+      profiles: theirs?.profiles ?? (spec === null || spec.statusKeys.includes('profiles') ? opts.home.profileNames() : []),
       gateway_mode: theirs?.gateway_mode ?? (gateway.running ? 'single' : 'none'),
     }
     // Anything else Hermes' server answers (a newer release's fields) is added as it said it.
