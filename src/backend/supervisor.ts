@@ -253,10 +253,12 @@ export function createBackend (opts: BackendOptions): Backend {
      */
     const rereadToken = (): Promise<void> => {
       const was = current
+      if (opts.mode !== 'url' || was === null) return Promise.resolve()
+      if (rereading !== null) return rereading
       // At most one page read a second, however many 401s a client makes the server answer.
-      if (opts.mode !== 'url' || was === null || (rereading === null && Date.now() - rereadAt < 1000)) return rereading ?? Promise.resolve()
+      if (Date.now() - rereadAt < 1000) return Promise.resolve()
       rereadAt = Date.now()
-      rereading ??= discoverToken(was.origin, null).then((token) => {
+      rereading = discoverToken(was.origin, null).then((token) => {
         if (token === null || token === was.token || current !== was) return
         current = { ...was, token }
         lastToken = token
