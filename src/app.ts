@@ -59,6 +59,8 @@ export const MAX_INSPECTED_BODY = 32 * 1024 * 1024
 export const BACKEND_READY_WAIT_MS = 10_000
 /** A forwarded WebSocket with no message either way for this long is closed. */
 export const BACKEND_WS_IDLE_MS = 60 * 60 * 1000
+/** How long requests in progress at shutdown may take to finish before their sockets are closed. */
+export const SHUTDOWN_DRAIN_MS = 2_000
 /** Bytes an /api/events subscriber may have queued before it is dropped (1013). */
 export const MAX_SUBSCRIBER_BUFFER = 4 * 1024 * 1024
 
@@ -281,7 +283,8 @@ export function fastifyOptions (config: Config): FastifyServerOptions {
     keepAliveTimeout: config.connectionTimeoutMs,
     // The whole request, headers and body, must arrive within this (Fastify's default is none).
     requestTimeout: config.requestTimeoutMs,
-    forceCloseConnections: true,
+    // At close, idle keep-alive sockets go at once and busy ones when answered (preClose bounds that).
+    forceCloseConnections: 'idle',
     return503OnClosing: true,
     requestIdHeader: false,
     // Hermes' ids and names are up to 256 characters; a longer one is still this route's to refuse.
@@ -298,6 +301,12 @@ export async function createDashboard (options: DashboardOptions = {}, create: C
   const config = create.config ?? loadConfig(sources)
   const app = Fastify(fastifyOptions(config))
   closeIdleSockets(app.server)
+  // Requests in progress are answered at close (a page's poll must not see its connection reset),
+  // but a stream that would never end (a forwarded log tail) does not hold the shutdown up.
+  app.addHook('preClose', (done) => {
+    setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_DRAIN_MS).unref()
+    done()
+  })
   let parts: DashboardParts | undefined
   await app.register(dashboardPlugin, {
     config,

@@ -355,3 +355,22 @@ t.test('WebSocket forwarding against a real Python ASGI stack (FastAPI, uvicorn)
   ws.send('bye')
   t.equal(await withTimeout(closed, 5000, 'close'), 4000, 'the ASGI app\'s close code comes through')
 })
+
+t.test('shutting down: a request in progress is answered, one that would never end is cut after the drain', async (t) => {
+  const { server } = await withBackend(t)
+  await untilState(server, 'ready')
+  // Answered 600 ms after the close began: it was in progress, so it gets its answer, not a reset.
+  const inProgress = peer.http({ url: `${server.url}/api/slow?ms=800`, headers: AUTH })
+  // Far longer than the drain: its socket is closed, and the close does not wait for it.
+  const endless = peer.http({ url: `${server.url}/api/slow?ms=60000`, headers: AUTH }).then(() => 'answered', (err: Error) => `cut: ${err.message}`)
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  const began = Date.now()
+  const closed = server.close()
+  const r = await inProgress
+  t.equal(r.status, 200, 'the request in progress got its answer')
+  t.same(json(r), { slept: 800 }, 'all of it')
+  t.match(await endless, /^cut: /, 'the endless one was cut')
+  await closed
+  const took = Date.now() - began
+  t.ok(took < 5000, `and the close took ${took} ms: the drain bounds it`)
+})
