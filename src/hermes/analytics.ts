@@ -28,6 +28,9 @@ function skillBreakdown (db: Db, cutoff: number): Row {
       json_extract(json_extract(c.value, '$.function.arguments'), '$.name') AS skill, m.timestamp AS ts
     FROM messages m JOIN sessions s ON s.id = m.session_id, json_each(CASE WHEN json_valid(m.tool_calls) THEN m.tool_calls ELSE '[]' END) c
     WHERE s.started_at >= ? AND m.role = 'assistant' AND m.tool_calls IS NOT NULL
+      -- Hermes writes tool_calls with json.dumps, which never escapes ASCII: a message without the
+      -- bytes skill_ has no skill call, and is not parsed at all.
+      AND instr(m.tool_calls, 'skill_') > 0
       AND json_type(c.value) = 'object' AND json_extract(c.value, '$.function.name') IN ('skill_view', 'skill_manage')
       AND json_valid(json_extract(c.value, '$.function.arguments'))`).all(cutoff) as Array<{ tool: string, skill: unknown, ts: number | null }>
   const skills = new Map<string, { skill: string, view_count: number, manage_count: number, last_used_at: number | null }>()
