@@ -63,6 +63,8 @@ export const BACKEND_WS_IDLE_MS = 60 * 60 * 1000
 export const SHUTDOWN_DRAIN_MS = 2_000
 /** Bytes an /api/events subscriber may have queued before it is dropped (1013). */
 export const MAX_SUBSCRIBER_BUFFER = 4 * 1024 * 1024
+/** A state.db from this size on has the read worker started as soon as the server listens. */
+export const WARM_WORKER_BYTES = 32 * 1024 * 1024
 
 export interface DashboardPluginOptions {
   readonly config: Config
@@ -220,6 +222,15 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
     wsIdleMs: BACKEND_WS_IDLE_MS,
   })
   const worker = createReadWorker(pathToFileURL(join(PACKAGE_ROOT, 'dist', 'hermes', 'state-worker.js')))
+  // On a large home the first Analytics or long conversation would otherwise also wait for the
+  // thread to start (100 to 200 ms here); a small home's reads are quick either way, and it keeps
+  // the thread's memory (3.5 MiB) until a heavy read needs it.
+  fastify.addHook('onListen', async () => {
+    const bytes = stateDb.bytes(home.profile('default'))
+    if (bytes < WARM_WORKER_BYTES) return
+    worker.warm()
+    fastify.log.debug({ event: 'reads.worker_warmed', state_db_bytes: bytes }, 'read worker started at listen: the state.db is large')
+  })
   const reads = createNativeReads({
     stateDb,
     hermesVersion: () => {

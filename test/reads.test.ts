@@ -4,18 +4,21 @@
 //   Hermes does, while the dashboard lists, searches and reads them: no error reaches a client, the
 //   counts only grow, and at the end everything written is seen;
 // - the state.db file replaced under the dashboard (a restore): the new one is read;
+// - a large state.db has the read worker's thread started as the server listens, a small one not;
 // - ids and names with traversal, wrong types, absurd paging values, huge search strings, FTS5
 //   syntax: a clear 4xx with a reason code or Hermes' own answer, never a 500, and the server keeps
 //   serving.
 
 import t from 'tap'
 import { spawn } from 'node:child_process'
-import { renameSync, rmSync } from 'node:fs'
+import Database from 'better-sqlite3'
+import { readdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { createFixtureHome } from './helpers/home.js'
 import { json, localPeer } from './helpers/peer.js'
 import { withTimeout } from './helpers/pty-client.js'
-import { startServer, TEST_TOKEN } from './helpers/server.js'
+import { startCli, startServer, TEST_TOKEN } from './helpers/server.js'
+import { WARM_WORKER_BYTES } from '../src/app.js'
 // @ts-expect-error: a plain ES module shared with the benchmark
 import { makeLogs, makeStateDb } from './fixtures/make-hermes-home.mjs'
 
@@ -146,4 +149,34 @@ t.test('bad input on the read routes: a clear 4xx, never a 500, and the server k
     t.notMatch(r.body, /root:x:0/, 'no file outside is read')
   }
   t.equal((await peer.http({ url: `${s.url}/api/sessions?limit=3`, headers: AUTH })).status, 200, 'still serving')
+})
+
+t.test('a large state.db has the read worker started as the server listens; a small one waits for the first heavy read', async (t) => {
+  const threads = (pid: number): number => readdirSync(`/proc/${pid}/task`).length
+  const counts: Record<string, number> = {}
+  for (const size of ['small', 'large'] as const) {
+    const home = createFixtureHome()
+    t.teardown(home.remove)
+    const path = join(home.dir, 'state.db')
+    makeStateDb(path, { schema: 11, sessions: 4 })
+    if (size === 'large') {
+      // One long tool output makes the file as large as a home of thousands of sessions.
+      const db = new Database(path)
+      db.prepare("INSERT INTO messages (session_id, role, content, timestamp) SELECT id, 'tool', ?, started_at + 1 FROM sessions LIMIT 1").run('x'.repeat(WARM_WORKER_BYTES + 1024 * 1024))
+      db.close()
+    }
+    t.equal(statSync(path).size >= WARM_WORKER_BYTES, size === 'large', `${size}: state.db of ${statSync(path).size} bytes`)
+    const run = await startCli(t, ['--port', '0', '--no-open', '--hermes-home', home.dir, '--hermes-command', 'true', '--hermes-backend', 'off', '--log-level', 'debug'], { HERMES_DASHBOARD_SESSION_TOKEN: TEST_TOKEN })
+    t.equal((await peer.http({ url: `http://127.0.0.1:${run.port}/api/status`, headers: AUTH })).status, 200)
+    // The worker's thread is made when it is started; wait a bounded time for the count to settle.
+    let n = threads(run.child.pid as number)
+    for (let i = 0; i < 20; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      n = threads(run.child.pid as number)
+    }
+    counts[size] = n
+    await run.stop()
+    t.equal(/"event":"reads\.worker_warmed"/.test(run.stdout() + run.stderr()), size === 'large', `${size}: the warm start is logged ${size === 'large' ? 'once' : 'not at all'}`)
+  }
+  t.ok((counts.large as number) > (counts.small as number), `threads: more on the large home (${JSON.stringify(counts)})`)
 })

@@ -1,6 +1,6 @@
 // src/hermes/read-worker.ts
-// The main thread's side of state-worker.ts: one worker, started on the first heavy read, its jobs
-// answered in order by id; a worker that dies is replaced at the next job.
+// The main thread's side of state-worker.ts: one worker, started on the first heavy read (or warmed
+// before it), its jobs answered in order by id; a worker that dies is replaced at the next job.
 
 import { Worker } from 'node:worker_threads'
 import { HermesAnswer } from './sessions-read.js'
@@ -11,6 +11,8 @@ export type JobInput = Omit<Job, 'id'>
 export interface ReadWorker {
   /** The JSON text the job's function answered. */
   run (job: JobInput): Promise<string>
+  /** Start the thread now, before the first job needs it. */
+  warm (): void
   close (): Promise<void>
 }
 
@@ -45,6 +47,9 @@ export function createReadWorker (file: URL): ReadWorker {
         pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
         ;(worker as Worker).postMessage({ ...job, id })
       })
+    },
+    warm () {
+      worker ??= start()
     },
     async close () {
       const w = worker

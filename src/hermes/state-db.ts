@@ -44,6 +44,8 @@ export interface StateDb {
   stamp (profile: ProfileDir): Promise<string | null>
   /** The checked real path of the profile's state.db (for the worker's own handle); null without one. */
   path (profile: ProfileDir): string | null
+  /** The size of the profile's state.db in bytes; 0 without one. */
+  bytes (profile: ProfileDir): number
   close (): void
 }
 
@@ -112,6 +114,10 @@ export function createStateDb (): StateDb {
       return `${h.key}:${String(h.db.pragma('data_version', { simple: true }))}`
     },
     path: (profile) => profile.regularFile('state.db'),
+    bytes: (profile) => {
+      const path = profile.regularFile('state.db')
+      return path === null ? 0 : statSync(path, { throwIfNoEntry: false })?.size ?? 0
+    },
     close () {
       for (const h of handles.values()) h.db.close()
       handles.clear()
