@@ -119,6 +119,16 @@ export function readConfigYaml (hermesHome: string, problems: Problems): RawOpti
   return attempt(problems, () => readYamlSection(hermesHome, problems)) ?? {}
 }
 
+// One of our keys as YAML can write it: plain or quoted, in a block or a flow mapping; the key's
+// text is there wherever the key is. Parsed as well: a double-quoted text with a backslash (a key
+// spelt with escapes) and an explicit `? key` line (a comment may follow the key there).
+const OUR_KEY = new RegExp(`(?:^|[^\\w-])(?:${OPTION_KEYS.map((k) => (OPTIONS[k] as OptionSpec).yaml).filter((y) => y !== undefined).join('|')})["']?\\s*:|"[^"\\n]*\\\\|^\\s*\\?\\s`, 'm')
+
+/** False only when the text cannot hold a key of ours: then a parse would find none. */
+function mayNameOurKeys (text: string): boolean {
+  return OUR_KEY.test(text)
+}
+
 function readYamlSection (hermesHome: string, problems: Problems): RawOptions {
   // Through the home door: a FIFO or a symlink out of the home is reported, never waited on.
   const home = openHermesHome(hermesHome).profile('default')
@@ -130,8 +140,9 @@ function readYamlSection (hermesHome: string, problems: Problems): RawOptions {
     if (err instanceof DashboardError) throw new SourceError(`${hermesHome}/${err.message}`)
     throw err
   }
-  // Hermes' own config.yaml often has no dashboard section at all: nothing to parse then.
-  if (text === null || !text.includes('dashboard')) return {}
+  // Hermes' own config.yaml often has no dashboard section at all, and where it has one it holds
+  // Hermes' keys (theme), none of ours: nothing to parse then.
+  if (text === null || !text.includes('dashboard') || !mayNameOurKeys(text)) return {}
   let doc: unknown
   try {
     doc = parseYaml(text)

@@ -134,12 +134,29 @@ t.test('config.yaml: the dashboard section', async (t) => {
   t.equal(h.load(['--hermes-home', moved.dir]).port, 5555, '--hermes-home chooses which config.yaml is read')
   t.equal(h.load(['--hermes-home', moved.dir]).hermesHome, moved.dir)
 
-  const broken = home(t, 'dashboard: [1, 2\n')
+  const broken = home(t, 'dashboard: [port: 1, 2\n')
   t.match(broken.fail().problems[0] ?? '', /config\.yaml: not valid YAML/, 'invalid YAML')
-  const notMapping = home(t, 'dashboard: 7\n')
+  const notMapping = home(t, 'dashboard: "port: 7"\n')
   t.match(notMapping.fail().problems[0] ?? '', /"dashboard" must be a mapping/)
   const badList = home(t, 'dashboard:\n  trusted_proxies: {a: 1}\n')
   t.match(badList.fail().problems[0] ?? '', /dashboard\.trusted_proxies: got .*expected a list/)
+})
+
+t.test('config.yaml: our keys are read however YAML writes them; a section of Hermes\' own keys is not parsed', async (t) => {
+  const written: ReadonlyArray<[string, string]> = [
+    ['block', 'dashboard:\n  theme: dark\n  port: 4321\n'],
+    ['flow, JSON-quoted', 'dashboard: {"theme": "dark", "port": 4321}\n'],
+    ['flow, single-quoted, space before the colon', "dashboard: {'port' : 4321}\n"],
+    ['explicit key with a comment', 'dashboard:\n  ? port # the dashboard\'s\n  : 4321\n'],
+    ['a key spelt with escapes', 'dashboard:\n  "p\\x6frt": 4321\n'],
+    ['after a long Hermes config', `${Array.from({ length: 200 }, (_, i) => `section${i}:\n  default: m\n`).join('')}dashboard:\n  theme: dark\n  port: 4321\n`],
+  ]
+  for (const [name, yaml] of written) t.equal(home(t, yaml).load().port, 4321, name)
+  // Hermes' own section, and a YAML error elsewhere in Hermes' file: nothing of ours to read, so
+  // the file is not parsed and the error is Hermes' business (it was a start-up failure here).
+  const hermesOwn = 'model:\n  default: m\n  providers: [unclosed\ndashboard:\n  theme: dark\n  transport_hint: x\n'
+  t.equal(home(t, hermesOwn).load().port, 9119, 'Hermes\' keys only: the defaults, no parse error')
+  t.match(home(t, `${hermesOwn}  port: 4321\n`).fail().message, /not valid YAML/, 'with a key of ours in it, the same file is parsed, and its error reported')
 })
 
 t.test('each bad value names the flag, the value and what was expected', async (t) => {
