@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url'
 
 /** The command line users run (package.json's bin), as built by `npm run build`. */
 export const CLI = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'dist', 'hermes-dashboard.cjs')
+/** The home the real Python server answered from (../shared/reference): Hermes' own config.yaml and state.db. */
+export const REFERENCE_HOME = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), '..', 'shared', 'reference', 'v0.13-golden', 'home')
 
 /** A numeric knob from the environment (BENCH_*), or its default. */
 export const num = (name, dflt) => {

@@ -16,12 +16,11 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import { randomBytes } from 'node:crypto'
-import { get, median, num, sleep, startServer, verdict } from './lib.mjs'
+import { get, median, num, REFERENCE_HOME, sleep, startServer, verdict } from './lib.mjs'
 import { makeStateDb } from '../test/fixtures/make-hermes-home.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const SERVER = join(HERE, 'server.mjs')
-const REFERENCE_HOME = join(HERE, '..', '..', 'shared', 'reference', 'v0.13-golden', 'home')
 const ROUNDS = num('BENCH_READS_ROUNDS', 3)
 const ROUND_S = num('BENCH_READS_ROUND_S', 2)
 const LARGE = num('BENCH_LARGE_SESSIONS', 2000)

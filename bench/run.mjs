@@ -3,7 +3,8 @@
 //   1. the trust hook: req/s of protected routes on the real dashboard vs the same route code on a bare
 //      Fastify (each server in its own process; interleaved rounds; ratio of medians) — budget ≥ 0.90;
 //   2. start-up: spawn of the real command line → first GET /api/status answer — budget ≤ 300 ms;
-//      idle RSS — budget ≤ 80 MiB; next to a bare `node -e` http server measured the same way;
+//      idle RSS — budget ≤ 80 MiB; next to a bare `node -e` http server measured the same way; on a
+//      copy of the reference home (Hermes' own config.yaml and state.db), as a user's would be;
 //   3. the WebSockets (bench/chat.mjs): PTY → /api/pty throughput vs node-pty alone — budget ≥ 0.85;
 //      /api/pub → /api/events latency at 100 and 1000 subscribers — budget p99 ≤ 10 ms at 1000;
 //   4. forwarding to Hermes' own server (bench/forward.mjs): REST req/s through the dashboard vs the
@@ -19,7 +20,7 @@
 import autocannon from 'autocannon'
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -28,7 +29,7 @@ import { chatRows, measureChat } from './chat.mjs'
 import { measureForward } from './forward.mjs'
 import { measureReads } from './reads.mjs'
 import { BROWSER_HEADERS, measureHook } from './hook-micro.mjs'
-import { CLI, cpuSecondsOf, get, machineCpu, median, num, rssOf, sleep, startServer, table, verdict, waitForLine } from './lib.mjs'
+import { CLI, cpuSecondsOf, get, machineCpu, median, num, REFERENCE_HOME, rssOf, sleep, startServer, table, verdict, waitForLine } from './lib.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const SERVER = join(HERE, 'server.mjs')
@@ -228,6 +229,8 @@ async function startup (home) {
 async function main () {
   const started = performance.now()
   const home = makeHome()
+  const referenceHome = existsSync(REFERENCE_HOME) ? mkdtempSync(join(os.tmpdir(), 'hd-bench-ref-')) : null
+  if (referenceHome !== null) cpSync(REFERENCE_HOME, referenceHome, { recursive: true })
   const token = randomBytes(32).toString('base64url')
   try {
     console.log(`hermes-dashboard bench — node ${process.version}, ${os.cpus().length} CPUs, ${os.platform()} ${os.arch()}`)
@@ -237,7 +240,7 @@ async function main () {
 
     const micro = { ip: measureHook(token, '127.0.0.1:9119'), name: measureHook(token, 'localhost:9119') }
     const rps = await throughput(home, token)
-    const st = await startup(home)
+    const st = await startup(referenceHome ?? home)
     const chat = chatRows(await measureChat(token))
     const fwd = await measureForward()
     const reads = await measureReads()
@@ -278,7 +281,7 @@ async function main () {
     console.log(`server CPU per request: CPU time of the server process over a round / requests served; unlike req/s it does not move when other work shares the ${os.cpus().length} CPUs.`)
     const noisy = rps.noise.others > 0.1 || rps.noise.steal > 0.05
     console.log(`during the REST rounds other processes kept ${rps.noise.others.toFixed(2)} CPUs busy (steal ${rps.noise.steal.toFixed(2)})${noisy ? ' — the machine was NOT quiet: req/s figures are disturbed; trust the CPU-per-request rows more' : ''}.`)
-    console.log('start-up includes Node\'s own start (see the reference); runs, ms: dashboard ' +
+    console.log(`start-up and idle RSS on ${referenceHome !== null ? 'a copy of the reference home (Hermes\' own config.yaml and state.db)' : 'a minimal home (the reference home was not found)'}; start-up includes Node's own start (see the reference); runs, ms: dashboard ` +
       st.dashAll.map((v) => v.toFixed(0)).join(' ') + ' | bare node ' + st.bareAll.map((v) => v.toFixed(0)).join(' '))
     for (const s of SCENARIOS) {
       const pairs = rps[s.key].hook.map((h, i) => h / rps[s.key].bare[i])
@@ -292,6 +295,7 @@ async function main () {
     console.log(`summary: ${results.length - failed}/${results.length} budgets PASS${failed > 0 ? `, ${failed} FAIL` : ''} (benchmark, not a test: exit 0 either way) — ${((performance.now() - started) / 1000).toFixed(0)} s`)
   } finally {
     rmSync(home, { recursive: true, force: true })
+    if (referenceHome !== null) rmSync(referenceHome, { recursive: true, force: true })
   }
 }
 
