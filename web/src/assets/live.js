@@ -25,6 +25,9 @@ export function liveSocket (o) {
   let attempt = 0
   let timer = null
   let unopened = 0 // closes in a row that came before an open
+  // The server said it was going away on purpose (1001 server_shutdown): until a socket opens again,
+  // attempts that fail to connect are that restart, not a WebSocket that cannot get through.
+  let restarting = null
   let probing = false
 
   function stop (info) {
@@ -56,6 +59,7 @@ export function liveSocket (o) {
     sock.onopen = () => {
       if (ws !== sock) return
       openedAt = Date.now()
+      restarting = null
       o.onState({ state: 'open' })
       o.onOpen?.((data) => sock.send(data))
     }
@@ -67,7 +71,9 @@ export function liveSocket (o) {
     sock.onclose = (ev) => {
       if (ws !== sock) return
       ws = null
-      const info = describeClose(ev.code, ev.reason, o.feed, openedAt > 0)
+      let info = describeClose(ev.code, ev.reason, o.feed, openedAt > 0)
+      if (info.reason === 'server_shutdown') restarting = info
+      else if (restarting !== null && openedAt === 0 && info.kind === 'retry') info = { ...restarting, code: ev.code }
       if (delivered || (openedAt > 0 && Date.now() - openedAt >= HEALTHY_MS)) attempt = 0
       unopened = openedAt > 0 ? 0 : unopened + 1
       if (info.kind !== 'retry') {
