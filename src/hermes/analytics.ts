@@ -48,8 +48,9 @@ function countSkills (calls: unknown, ts: number | null, skills: Map<string, Ski
   if (!Array.isArray(calls)) return
   for (const call of calls) {
     if (!isDict(call)) continue
-    // Hermes fails the whole request on a function that is there but not an object; here that call
-    // is skipped.
+    // Hermes fails the whole request on a function that is there but not an object, or on a name
+    // that is a list or an object (checked with v0.13's and v0.18's own code); here that call is
+    // skipped.
     const func = Object.hasOwn(call, 'function') ? call.function : {}
     if (!isDict(func)) continue
     const tool = func.name
