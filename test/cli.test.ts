@@ -171,7 +171,7 @@ t.test('bad values exit 2 naming the flag, the value and what was expected', asy
   const yaml = await runCli(['--hermes-home', home.dir])
   t.equal(yaml.code, 2)
   t.match(yaml.stderr, /--trusted-proxies \(from config\.yaml dashboard\.trusted_proxies\)/, 'the file and key are named')
-  writeFileSync(join(home.dir, 'config.yaml'), 'dashboard: [not, a, mapping]\n')
+  writeFileSync(join(home.dir, 'config.yaml'), 'dashboard: [port: 1, not, a, mapping]\n')
   const shape = await runCli(['--hermes-home', home.dir])
   t.equal(shape.code, 2)
   t.match(shape.stderr, /"dashboard" must be a mapping/)
