@@ -12,7 +12,7 @@ import { createFixtureHome } from './helpers/home.js'
 import { json, localPeer } from './helpers/peer.js'
 import { CLI } from './helpers/paths.js'
 import { PtyClient, withTimeout } from './helpers/pty-client.js'
-import { startChatServer, startServer, TEST_TOKEN } from './helpers/server.js'
+import { startChatServer, startCli, startServer, TEST_TOKEN } from './helpers/server.js'
 
 const peer = localPeer()
 const AUTH = { 'X-Hermes-Session-Token': TEST_TOKEN }
@@ -99,4 +99,19 @@ t.test('a read-only home: an action is a clear 500 with the errno, not a bare on
   t.match(String(json(r).detail), /^logs\/hermes-update\.log: open for writing failed: EROFS/, `the file and the errno: ${String(json(r).detail)}`)
   t.match(String(json(r).hint), /read-only/)
   t.equal((await peer.http({ url: `${server.url}/api/status` })).status, 200, 'still serving')
+})
+
+t.test('a FIFO as state.db: start-up logs no error, and the reads that need it refuse it by name', async (t) => {
+  const home = createFixtureHome()
+  t.teardown(home.remove)
+  rmSync(join(home.dir, 'state.db'), { force: true })
+  execFileSync('mkfifo', [join(home.dir, 'state.db')])
+  const run = await startCli(t, ['--port', '0', '--no-open', '--hermes-home', home.dir, '--hermes-command', 'true', '--hermes-backend', 'off', '--log-level', 'debug', '--log-format', 'json'], { HERMES_DASHBOARD_SESSION_TOKEN: TEST_TOKEN })
+  const sessions = await peer.http({ url: `http://127.0.0.1:${run.port}/api/sessions`, headers: AUTH })
+  t.equal(sessions.status, 403, 'a read of it: 403')
+  t.equal(json(sessions).error, 'home_path_refused')
+  t.equal((await peer.http({ url: `http://127.0.0.1:${run.port}/api/status`, headers: AUTH })).status, 200, 'status meanwhile')
+  await run.stop()
+  const errors = (run.stdout() + run.stderr()).split('\n').filter((l) => /"level":(50|60)/.test(l))
+  t.same(errors, [], 'nothing at error level: the file is the read\'s to report, not start-up\'s')
 })
