@@ -5,7 +5,7 @@
 // that is blank to Python but not to JavaScript (and the other way round), a call whose function
 // is not an object (Hermes stops reading that message there). Real SQLite files of Hermes' schemas.
 
-import t from 'tap'
+import t, { type Test } from 'tap'
 import Database from 'better-sqlite3'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -67,22 +67,23 @@ const EXPECTED_SKILLS = {
   ],
 }
 
-t.test('v0.13: skills as Hermes counts them', async (t) => {
-  const h = home(11)
+/** /api/analytics/usage?days=30 on a home of that schema, as that release answers it. */
+function usage (t: Test, schema: number, contract: 'v0.13' | 'v0.18'): Record<string, unknown> {
+  const h = home(schema)
   t.teardown(h.done)
   const db = new Database(h.path, { readonly: true })
   t.teardown(() => db.close())
-  const body = analyticsUsage(db, 'v0.13', 30, NOW)
+  return analyticsUsage(db, contract, 30, NOW)
+}
+
+t.test('v0.13: skills as Hermes counts them', async (t) => {
+  const body = usage(t, 11, 'v0.13')
   t.same(body.skills, EXPECTED_SKILLS)
   t.notOk('tools' in body, 'v0.13 has no tools breakdown')
 })
 
 t.test('v0.18: skills, and tools from both of Hermes\' sources', async (t) => {
-  const h = home(21)
-  t.teardown(h.done)
-  const db = new Database(h.path, { readonly: true })
-  t.teardown(() => db.close())
-  const body = analyticsUsage(db, 'v0.18', 30, NOW)
+  const body = usage(t, 21, 'v0.18')
   t.same(body.skills, EXPECTED_SKILLS)
   // From tool_calls: skill_view 7, skill_manage 2, read_file 1, terminal 2; never_counted and the
   // object's calls not at all. From tool_name: read_file 2. The larger of the two per tool. Equal
