@@ -41,6 +41,7 @@ import { builtInPolicy, type TrustPolicy } from './trust/policy.js'
 import trustPlugin from './trust/plugin.js'
 import { compileTrustSettings, type TrustSettings } from './trust/settings.js'
 import { closeIdleSockets } from './http/idle-sockets.js'
+import { drainOnClose } from './http/shutdown-drain.js'
 import { prettyStream, wantsPretty } from './http/log-output.js'
 import { loggerOptions } from './http/log-redaction.js'
 import { keepAlive } from './ws-keepalive.js'
@@ -315,7 +316,7 @@ export async function createDashboard (options: DashboardOptions = {}, create: C
   // Requests in progress are answered at close (a page's poll must not see its connection reset),
   // but a stream that would never end (a forwarded log tail) does not hold the shutdown up.
   app.addHook('preClose', (done) => {
-    setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_DRAIN_MS).unref()
+    drainOnClose(app.server, SHUTDOWN_DRAIN_MS)
     done()
   })
   let parts: DashboardParts | undefined

@@ -9,8 +9,10 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
+import { connect } from 'node:net'
 import { createInterface } from 'node:readline'
 import { WebSocket } from 'ws'
+import { SHUTDOWN_DRAIN_MS } from '../src/app.js'
 import { cookieNameFor } from '../src/trust/credentials.js'
 import { createFixtureHome } from './helpers/home.js'
 import { json, localPeer, type HttpResult } from './helpers/peer.js'
@@ -373,4 +375,35 @@ t.test('shutting down: a request in progress is answered, one that would never e
   await closed
   const took = Date.now() - began
   t.ok(took < 5000, `and the close took ${took} ms: the drain bounds it`)
+})
+
+t.test('shutting down: an answer finished during the drain ends its kept-alive connection, and the close ends with it', async (t) => {
+  const { server } = await withBackend(t)
+  await untilState(server, 'ready')
+  // HTTP/1.1 keeps the connection alive; without this the browser's next request on it (a poll,
+  // the WebSocket probe) got Fastify's 503 while the close waited out the whole drain for it.
+  const sock = connect(server.port, '127.0.0.1')
+  let text = ''
+  let answeredAt = 0
+  const ended = new Promise<number>((resolve) => {
+    sock.on('data', (c: Buffer) => {
+      text += c.toString('latin1')
+      if (answeredAt === 0 && text.includes('{"slept":600}')) answeredAt = Date.now()
+    })
+    sock.on('end', () => resolve(Date.now()))
+    sock.on('close', () => resolve(0))
+  })
+  sock.write(`GET /api/slow?ms=600 HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nX-Hermes-Session-Token: ${TEST_TOKEN}\r\n\r\n`)
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  const began = Date.now()
+  const closed = server.close()
+  const endedAt = await withTimeout(ended, 5000, 'end')
+  sock.destroy()
+  t.match(text, /^HTTP\/1\.1 200 /, 'the request in progress got its answer')
+  t.not(answeredAt, 0, 'all of it')
+  t.not(endedAt, 0, 'then the dashboard ended the connection (a FIN, not a cut)')
+  t.ok(endedAt - answeredAt < 500, `${endedAt - answeredAt} ms after the answer`)
+  await closed
+  const took = Date.now() - began
+  t.ok(took < SHUTDOWN_DRAIN_MS - 500, `the close took ${took} ms: it ended with the last answer, not with the drain's ${SHUTDOWN_DRAIN_MS} ms`)
 })

@@ -24,7 +24,8 @@ export async function launchChromium (t: { teardown (fn: () => unknown): void },
 /** Collects console errors and uncaught page errors, to assert there were none. */
 export function watchErrors (page: Page): string[] {
   const errors: string[] = []
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`) })
+  // The URL says which request failed (Chromium's text for a failed load does not).
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}${m.location().url ? ` (${m.location().url})` : ''}`) })
   page.on('pageerror', (e) => errors.push(`page: ${e.message}`))
   return errors
 }
