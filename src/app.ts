@@ -6,8 +6,7 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import fastifyCookie from '@fastify/cookie'
 import fastifyWebsocket from '@fastify/websocket'
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { join } from 'node:path'
 import type { WebSocket } from 'ws'
 import { createActionRunner } from './actions/runner.js'
 import { createForwarder } from './backend/forward.js'
@@ -21,7 +20,7 @@ import { gatewayCommandFor, readScriptHead } from './hermes/gateway-command.js'
 import { modelCapabilities } from './hermes/models-dev.js'
 import { openHermesHome, type HermesHome } from './hermes/home.js'
 import { createNativeReads } from './hermes/native-reads.js'
-import { createReadWorker } from './hermes/read-worker.js'
+import { createReadWorker, largeStateDb, type ReadWorker } from './hermes/read-worker.js'
 import { createStateDb } from './hermes/state-db.js'
 import { probeHermesVersion } from './hermes/version.js'
 import { childEnv } from './processes/env.js'
@@ -45,8 +44,10 @@ import { drainOnClose } from './http/shutdown-drain.js'
 import { prettyStream, wantsPretty } from './http/log-output.js'
 import { loggerOptions } from './http/log-redaction.js'
 import { keepAlive } from './ws-keepalive.js'
+import { PACKAGE_ROOT, STATE_WORKER_FILE } from './package-files.js'
 
-export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+export { PACKAGE_ROOT }
+
 export const VERSION = '0.1.0'
 export const BUILT_IN_WEB = join(PACKAGE_ROOT, 'web', 'dist')
 
@@ -64,8 +65,6 @@ export const BACKEND_WS_IDLE_MS = 60 * 60 * 1000
 export const SHUTDOWN_DRAIN_MS = 2_000
 /** Bytes an /api/events subscriber may have queued before it is dropped (1013). */
 export const MAX_SUBSCRIBER_BUFFER = 4 * 1024 * 1024
-/** A state.db from this size on has the read worker started as soon as the server listens. */
-export const WARM_WORKER_BYTES = 32 * 1024 * 1024
 
 export interface DashboardPluginOptions {
   readonly config: Config
@@ -77,6 +76,8 @@ export interface DashboardPluginOptions {
   readonly expose?: (parts: DashboardParts) => void
   /** The backend's clock (start, health, backoff; readyWaitMs: how long a request waits for it); tests shorten it. */
   readonly backendTiming?: BackendTimingOptions
+  /** The read worker, when the caller started it already (the command line, before loading the server's modules). */
+  readonly readWorker?: ReadWorker
 }
 
 export type BackendTimingOptions = Partial<BackendTiming> & { readonly readyWaitMs?: number }
@@ -222,16 +223,16 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
     maxWsPayload: MAX_WS_PAYLOAD,
     wsIdleMs: BACKEND_WS_IDLE_MS,
   })
-  const worker = createReadWorker(pathToFileURL(join(PACKAGE_ROOT, 'dist', 'hermes', 'state-worker.js')))
-  // On a large home the first Analytics or long conversation would otherwise also wait for the
-  // thread to start (100 to 200 ms here); a small home's reads are quick either way, and it keeps
-  // the thread's memory (3.5 MiB) until a heavy read needs it.
-  fastify.addHook('onListen', async () => {
-    const bytes = stateDb.bytes(home.profile('default'))
-    if (bytes < WARM_WORKER_BYTES) return
-    worker.warm()
-    fastify.log.debug({ event: 'reads.worker_warmed', state_db_bytes: bytes }, 'read worker started at listen: the state.db is large')
-  })
+  const worker = opts.readWorker ?? createReadWorker(STATE_WORKER_FILE)
+  // On a large home the first Analytics would otherwise wait for the thread to start (about 80 ms
+  // here) and for its one scan of every message (200 ms and more): both run on another core while
+  // the server starts. A small home's reads are quick either way, and it keeps the thread's memory
+  // (3.5 MiB) until a heavy read needs it.
+  const large = largeStateDb(home.profile('default'))
+  if (large !== null) {
+    worker.warm(large)
+    fastify.log.debug({ event: 'reads.worker_warmed' }, 'read worker started with the server: the state.db is large')
+  }
   const reads = createNativeReads({
     stateDb,
     hermesVersion: () => {
@@ -267,6 +268,7 @@ export interface CreateOptions {
   /** A configuration already loaded (the command line passes its own). */
   readonly config?: Config
   readonly backendTiming?: BackendTimingOptions
+  readonly readWorker?: ReadWorker
 }
 
 // Fastify loads its JSON-schema compilers (ajv, fast-json-stringify) when an instance is created: a
@@ -326,6 +328,7 @@ export async function createDashboard (options: DashboardOptions = {}, create: C
     expose: (p) => { parts = p },
     ...(policy === undefined ? {} : { policy }),
     ...(create.backendTiming === undefined ? {} : { backendTiming: create.backendTiming }),
+    ...(create.readWorker === undefined ? {} : { readWorker: create.readWorker }),
   })
   app.decorate('hermes', parts as DashboardParts)
   await app.ready()

@@ -6,7 +6,6 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { hostname, networkInterfaces } from 'node:os'
 import { parseArgs } from 'node:util'
-import { createDashboard, VERSION } from './app.js'
 import { ConfigError, isLoopbackHostName, loadConfig, type Config } from './config/load.js'
 import { helpText } from './config/options.js'
 import { readArgv, SourceError } from './config/sources.js'
@@ -14,6 +13,8 @@ import { ignoredVariables } from './config/ignored-env.js'
 import { urlsToOpen } from './config/urls-to-open.js'
 import { DOCTOR_OPTIONS } from './doctor/options.js'
 import { openHermesHome } from './hermes/home.js'
+import { createReadWorker, largeStateDb } from './hermes/read-worker.js'
+import { STATE_WORKER_FILE } from './package-files.js'
 
 function fail (message: string, code: number): never {
   process.stderr.write(`hermes-dashboard: ${message}\n`)
@@ -114,7 +115,7 @@ async function main (): Promise<void> {
     return
   }
   if (argv.version) {
-    process.stdout.write(`hermes-dashboard ${VERSION}\n`)
+    process.stdout.write(`hermes-dashboard ${(await import('./app.js')).VERSION}\n`)
     return
   }
   let config: Config
@@ -126,7 +127,13 @@ async function main (): Promise<void> {
   }
   for (const line of warnings(config, process.env)) process.stderr.write(`${line}\n`)
 
-  const app = await createDashboard({}, { config, env: process.env })
+  // On a large home the read worker starts first, so its scan of every message (what Analytics'
+  // first answer needs) runs on another core while the server's modules load, most of start-up.
+  const large = largeStateDb(openHermesHome(config.hermesHome).profile('default'))
+  const readWorker = large === null ? undefined : createReadWorker(STATE_WORKER_FILE)
+  readWorker?.warm(large)
+  const { createDashboard } = await import('./app.js')
+  const app = await createDashboard({}, { config, env: process.env, ...(readWorker === undefined ? {} : { readWorker }) })
   try {
     await app.listen({ host: config.host, port: config.port })
   } catch (err) {

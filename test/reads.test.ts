@@ -12,13 +12,13 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import Database from 'better-sqlite3'
-import { readdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { createFixtureHome } from './helpers/home.js'
 import { json, localPeer } from './helpers/peer.js'
 import { withTimeout } from './helpers/pty-client.js'
 import { startCli, startServer, TEST_TOKEN } from './helpers/server.js'
-import { WARM_WORKER_BYTES } from '../src/app.js'
+import { WARM_WORKER_BYTES } from '../src/hermes/read-worker.js'
 // @ts-expect-error: a plain ES module shared with the benchmark
 import { makeLogs, makeStateDb } from './fixtures/make-hermes-home.mjs'
 
@@ -33,12 +33,13 @@ db.pragma('journal_mode = WAL')
 db.pragma('busy_timeout = 5000')
 const rounds = Number(process.argv[3])
 const addS = db.prepare("INSERT INTO sessions (id, source, model, started_at, message_count, title) VALUES (?, 'cli', 'm', ?, ?, ?)")
-const addM = db.prepare('INSERT INTO messages (session_id, role, content, timestamp) VALUES (?, ?, ?, ?)')
+const addM = db.prepare('INSERT INTO messages (session_id, role, content, tool_calls, timestamp) VALUES (?, ?, ?, ?, ?)')
+const skill = JSON.stringify([{ id: 'c', type: 'function', function: { name: 'skill_view', arguments: JSON.stringify({ name: 'live-skill' }) } }])
 for (let i = 0; i < rounds; i++) {
   const id = 'live_' + String(i).padStart(5, '0')
   db.transaction(() => {
     addS.run(id, Date.now() / 1000, 4, 'live session ' + i)
-    for (let m = 0; m < 4; m++) addM.run(id, m % 2 ? 'assistant' : 'user', 'concurrent writer zebraword ' + i + ' message ' + m + ' ' + 'x'.repeat(200), Date.now() / 1000 + m)
+    for (let m = 0; m < 4; m++) addM.run(id, m % 2 ? 'assistant' : 'user', 'concurrent writer zebraword ' + i + ' message ' + m + ' ' + 'x'.repeat(200), m === 1 ? skill : null, Date.now() / 1000 + m)
   })()
 }
 db.close()
@@ -53,23 +54,37 @@ t.test('Hermes writing while the dashboard reads: no error reaches a client, not
   const s = await startServer(t, { hermesHome: home.dir }, { HERMES_FIXTURE_VERSION: '0.18.2' })
   for (let i = 0; i < 100 && json(await peer.http({ url: `${s.url}/api/status` })).version !== '0.18.2'; i++) await new Promise((resolve) => setTimeout(resolve, 50))
   const ROUNDS = 300
+  const failures: string[] = []
+  let lastSkill = 0
+  let midway = 0
+  // Analytics' skill count of what the writer wrote: its tallies are kept between requests and
+  // brought up to date from what Hermes wrote since.
+  const liveSkill = async (): Promise<number> => {
+    const r = await peer.http({ url: `${s.url}/api/analytics/usage?days=30`, headers: AUTH })
+    if (r.status !== 200) failures.push(`analytics ${r.status} ${r.body.slice(0, 200)}`)
+    return r.status === 200 ? json<{ skills: { top_skills: Array<{ skill: string, view_count: number }> } }>(r).skills.top_skills.find((x) => x.skill === 'live-skill')?.view_count ?? 0 : lastSkill
+  }
+  t.equal(await liveSkill(), 0, 'no skill call of the writer yet (the read worker started)')
   const writer = spawn(process.execPath, ['-e', WRITER, (await import('./helpers/paths.js')).PROJECT_ROOT, db, String(ROUNDS)], { stdio: ['ignore', 'pipe', 'pipe'] })
   let writerErr = ''
   writer.stderr.on('data', (c: Buffer) => { writerErr += c.toString() })
   const finished = new Promise<number | null>((resolve) => writer.once('exit', resolve))
   let done = false
   void finished.then(() => { done = true })
-  const failures: string[] = []
   let lastTotal = 0
   let reads = 0
   // Bounded: the writer finishes in seconds; at most 2000 rounds of reads.
   for (let i = 0; i < 2000 && !done; i++) {
-    const [list, search, stats] = await Promise.all([
+    const [list, search, stats, skill] = await Promise.all([
       peer.http({ url: `${s.url}/api/sessions?limit=20&order=recent`, headers: AUTH }),
       peer.http({ url: `${s.url}/api/sessions/search?q=zebraword`, headers: AUTH }),
       peer.http({ url: `${s.url}/api/sessions/stats`, headers: AUTH }),
+      liveSkill(),
     ])
     for (const r of [list, search, stats]) if (r.status !== 200) failures.push(`${r.status} ${r.body.slice(0, 200)}`)
+    if (skill < lastSkill) failures.push(`the skill count went back from ${lastSkill} to ${skill}`)
+    if (skill > 0 && skill < ROUNDS) midway++
+    lastSkill = skill
     const total = json<{ total: number }>(list).total
     if (total < lastTotal) failures.push(`the total went back from ${lastTotal} to ${total}`)
     lastTotal = total
@@ -91,6 +106,8 @@ t.test('Hermes writing while the dashboard reads: no error reaches a client, not
   t.ok(live.total >= ROUNDS, 'and listed')
   const found = json<{ results: unknown[] }>(await peer.http({ url: `${s.url}/api/sessions/search?q=zebraword&limit=100`, headers: AUTH }))
   t.equal(found.results.length, 100, 'and found by search (100, the most one answer holds)')
+  t.ok(midway > 0, `analytics counted part of what was written while it wrote (${midway} rounds)`)
+  t.equal(await liveSkill(), ROUNDS, 'and counts every skill call written, at the end')
 
   // The file replaced, as a restore would: the new database is read, not the old handle's.
   const other = join(home.dir, 'state-new.db')
@@ -151,7 +168,7 @@ t.test('bad input on the read routes: a clear 4xx, never a 500, and the server k
   t.equal((await peer.http({ url: `${s.url}/api/sessions?limit=3`, headers: AUTH })).status, 200, 'still serving')
 })
 
-t.test('a large state.db has the read worker started as the server listens; a small one waits for the first heavy read', async (t) => {
+t.test('a large state.db has the read worker started, and its insights read, as the server starts; a small one waits for the first heavy read', async (t) => {
   const threads = (pid: number): number => readdirSync(`/proc/${pid}/task`).length
   const counts: Record<string, number> = {}
   for (const size of ['small', 'large'] as const) {
@@ -175,6 +192,29 @@ t.test('a large state.db has the read worker started as the server listens; a sm
       n = threads(run.child.pid as number)
     }
     counts[size] = n
+    // The warmed worker has also opened the file (its own read-only handle, beside the main
+    // thread's) and read it: its tallies of every message are made as the server starts.
+    const pid = run.child.pid as number
+    const real = realpathSync(path)
+    const handles = (): number => readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+      try { return readlinkSync(`/proc/${pid}/fd/${fd}`) === real } catch { return false }
+    }).length
+    let opened = handles()
+    for (let i = 0; i < 40 && opened < (size === 'large' ? 2 : 1); i++) { // bounded: 2 s
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      opened = handles()
+    }
+    t.equal(opened, size === 'large' ? 2 : 1, `${size}: state.db open ${opened === 1 ? 'once (the main thread\'s handle)' : `${opened} times`}`)
+    // A heavy read maps the file while it runs, and not after: an idle dashboard's RSS does not
+    // count the file (the line ends with the file's own path, not its -shm).
+    const mapped = (): boolean => readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n').some((l) => l.endsWith(` ${real}`))
+    t.equal((await peer.http({ url: `http://127.0.0.1:${run.port}/api/analytics/usage?days=30`, headers: AUTH })).status, 200)
+    let gone = !mapped()
+    for (let i = 0; i < 40 && !gone; i++) { // bounded: 2 s
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      gone = !mapped()
+    }
+    t.ok(gone, `${size}: the file is not mapped once the reads are answered`)
     await run.stop()
     t.equal(/"event":"reads\.worker_warmed"/.test(run.stdout() + run.stderr()), size === 'large', `${size}: the warm start is logged ${size === 'large' ? 'once' : 'not at all'}`)
   }

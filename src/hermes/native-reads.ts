@@ -28,10 +28,22 @@ export interface NativeReads {
 }
 
 const MAX_ENTRIES = 512
+/** Bytes of answers kept at most; the oldest go first. */
+export const MAX_CACHED_BYTES = 32 * 1024 * 1024
+/**
+ * A larger answer (a long conversation's messages: megabytes) is not kept. Kept, such answers are
+ * memory outside V8's heap that only a full collection frees: read back to back, they had the event
+ * loop stop 8 to 13 ms at a time for it ("external memory pressure"); sent and dropped, a quick
+ * young-generation collection frees them. Recomputing one is the worker's job, not the loop's.
+ */
+export const MAX_CACHED_ANSWER = 1024 * 1024
+
+const sizeOf = (v: unknown): number => typeof v === 'string' ? v.length : Buffer.isBuffer(v) ? v.length : 0
 
 export function createNativeReads (opts: NativeReadsOptions): NativeReads {
   const ttl = opts.ttlMs ?? 1000
-  const cache = new Map<string, { stamp: string, at: number, value: unknown }>()
+  const cache = new Map<string, { stamp: string, at: number, value: unknown, size: number }>()
+  let bytes = 0
   const decisions = new Map<string, string>()
   const told = new Set<string>()
   return {
@@ -53,8 +65,22 @@ export function createNativeReads (opts: NativeReadsOptions): NativeReads {
       const now = Date.now()
       if (hit !== undefined && hit.stamp === stamp && now - hit.at < ttl) return hit.value as Awaited<ReturnType<typeof compute>>
       const value = await compute()
-      if (cache.size >= MAX_ENTRIES) cache.clear()
-      cache.set(k, { stamp, at: now, value })
+      const size = sizeOf(value)
+      const prev = cache.get(k) // this one's, or a request's that ran meanwhile
+      if (prev !== undefined) {
+        cache.delete(k)
+        bytes -= prev.size
+      }
+      // Map order is insertion order: the first entries are the oldest.
+      for (const [old, e] of cache) {
+        if (cache.size < MAX_ENTRIES && bytes + size <= MAX_CACHED_BYTES) break
+        cache.delete(old)
+        bytes -= e.size
+      }
+      if (size <= MAX_CACHED_ANSWER) {
+        cache.set(k, { stamp, at: now, value, size })
+        bytes += size
+      }
       return value
     },
   }

@@ -44,8 +44,6 @@ export interface StateDb {
   stamp (profile: ProfileDir): Promise<string | null>
   /** The checked real path of the profile's state.db (for the worker's own handle); null without one. */
   path (profile: ProfileDir): string | null
-  /** The size of the profile's state.db in bytes; 0 without one, or with one the home door refuses. */
-  bytes (profile: ProfileDir): number
   close (): void
 }
 
@@ -114,16 +112,6 @@ export function createStateDb (): StateDb {
       return `${h.key}:${String(h.db.pragma('data_version', { simple: true }))}`
     },
     path: (profile) => profile.regularFile('state.db'),
-    bytes: (profile) => {
-      try {
-        const path = profile.regularFile('state.db')
-        return path === null ? 0 : statSync(path, { throwIfNoEntry: false })?.size ?? 0
-      } catch (err) {
-        // One the door refuses (a FIFO, a link out of the home) is reported by the read that needs it.
-        if (err instanceof DashboardError) return 0
-        throw err
-      }
-    },
     close () {
       for (const h of handles.values()) h.db.close()
       handles.clear()

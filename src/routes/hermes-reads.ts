@@ -58,9 +58,9 @@ function bool (q: Query, name: string): boolean {
   throw new DashboardError('HD_ERR_QUERY_INVALID', `${name} must be true or false, got ${JSON.stringify(v.slice(0, 40))}`)
 }
 
-/** A body already serialised (by the worker). */
+/** A body already serialised (by the worker), as UTF-8 bytes. */
 class JsonText {
-  constructor (readonly text: string) {}
+  constructor (readonly bytes: Buffer) {}
 }
 
 const MAX_ID = 256
@@ -95,7 +95,7 @@ export async function hermesReadRoutes (fastify: FastifyInstance, opts: Opts): P
       const ctx: Ctx = { request, profile, contract: choice.contract, q: request.query as Query, now: Date.now() / 1000 }
       try {
         const key = options.cacheKey?.(ctx) ?? null
-        const text = async (): Promise<string> => { const v = await compute(ctx); return v instanceof JsonText ? v.text : JSON.stringify(v) }
+        const text = async (): Promise<string | Buffer> => { const v = await compute(ctx); return v instanceof JsonText ? v.bytes : JSON.stringify(v) }
         const body = key === null ? await text() : await reads.cached(profile, `${choice.contract}\0${url}\0${key}`, text)
         return reply.header('x-hermes-dashboard-source', 'native').type('application/json; charset=utf-8').send(body)
       } catch (err) {
@@ -179,7 +179,7 @@ export async function hermesReadRoutes (fastify: FastifyInstance, opts: Opts): P
     }
     const text = await opts.worker.run({ job, path, contract: ctx.contract, days, now: ctx.now })
     if (job === 'usage') return new JsonText(text)
-    const body = JSON.parse(text) as { models: Array<Record<string, unknown>> }
+    const body = JSON.parse(text.toString('utf8')) as { models: Array<Record<string, unknown>> }
     for (const m of body.models) m.capabilities = opts.capabilities(ctx.profile, m.model as string, m.provider as string)
     return body
   }

@@ -26,6 +26,7 @@ function imports (file: string): string[] {
 const FS_ALLOWED: Readonly<Record<string, string>> = {
   'hermes/home.ts': 'the home door itself',
   'hermes/state-db.ts': 'statSync of state.db\'s real path, which the home door checked, to see whether the file was replaced',
+  'hermes/read-worker.ts': 'statSync of state.db\'s real path, which the home door checked, for its size (a large one has the read worker started with the server)',
   'hermes/state-worker.ts': 'the same, in the worker thread, for the path the main thread checked',
   'hermes/gateway.ts': '/proc/<pid>/stat (the gateway\'s start time); its HERMES_HOME files come through the door',
   'actions/tail.ts': 'types only: a FileHandle the door opened',
