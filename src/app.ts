@@ -46,8 +46,6 @@ import { loggerOptions } from './http/log-redaction.js'
 import { keepAlive } from './ws-keepalive.js'
 import { PACKAGE_ROOT, STATE_WORKER_FILE } from './package-files.js'
 
-export { PACKAGE_ROOT }
-
 export const VERSION = '0.1.0'
 export const BUILT_IN_WEB = join(PACKAGE_ROOT, 'web', 'dist')
 
