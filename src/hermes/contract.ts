@@ -40,6 +40,11 @@ export function contractOf (version: string): Contract | null {
   return (Object.keys(CONTRACTS) as Contract[]).find((c) => CONTRACTS[c].versions.test(version)) ?? null
 }
 
+/** The contract whose release writes this state.db schema, or null for another schema. */
+export function contractOfSchema (schema: number | null): Contract | null {
+  return (Object.keys(CONTRACTS) as Contract[]).find((c) => CONTRACTS[c].schema === schema) ?? null
+}
+
 export interface ContractInput {
   /** Hermes' version (`hermes version`, or its server's /api/status); null when not known. */
   readonly hermesVersion: string | null
@@ -60,7 +65,7 @@ export type ContractChoice =
  * version to go by, the schema alone decides, since nobody else could answer.
  */
 export function chooseContract (input: ContractInput): ContractChoice {
-  const bySchema = (Object.keys(CONTRACTS) as Contract[]).find((c) => CONTRACTS[c].schema === input.schema) ?? null
+  const bySchema = contractOfSchema(input.schema)
   if (input.hermesVersion !== null) {
     const known = contractOf(input.hermesVersion)
     if (known === null) return { contract: null, why: `Hermes ${input.hermesVersion} is a release this dashboard does not answer for natively` }

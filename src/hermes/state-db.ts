@@ -52,6 +52,16 @@ function isBusy (err: unknown): boolean {
   return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_BUSY_RECOVERY'
 }
 
+/** schema_version of an open state.db; null without the table or a version in it. */
+export function schemaVersionOf (db: Db): number | null {
+  try {
+    const row = db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null } | undefined
+    return typeof row?.v === 'number' ? row.v : null
+  } catch {
+    return null
+  }
+}
+
 export function createStateDb (): StateDb {
   const handles = new Map<string, Handle>()
 
@@ -74,11 +84,7 @@ export function createStateDb (): StateDb {
     const key = `${st.dev}:${st.ino}`
     const Driver = await loadDriver()
     const db = new Driver(path, { readonly: true, fileMustExist: true, timeout: BUSY_MS })
-    let schema: number | null = null
-    try {
-      const row = db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null } | undefined
-      schema = typeof row?.v === 'number' ? row.v : null
-    } catch {}
+    const schema = schemaVersionOf(db)
     if (handles.size >= MAX_HANDLES) {
       for (const h of handles.values()) h.db.close()
       handles.clear()

@@ -8,9 +8,10 @@ import { statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { parentPort } from 'node:worker_threads'
 import { analyticsModels, analyticsUsage } from './analytics.js'
-import { CONTRACTS, type Contract } from './contract.js'
+import { contractOfSchema, type Contract } from './contract.js'
 import { createInsights, type Insights } from './insights.js'
 import { HermesAnswer, sessionMessages } from './sessions-read.js'
+import { schemaVersionOf } from './state-db.js'
 
 // Required, not imported: a CommonJS package imported from an ES module in a worker brings Node's
 // CommonJS export scanner into the thread, which held 8 MiB more of the worker's memory for good.
@@ -51,9 +52,8 @@ const JOBS = {
   // answer would wait for is made then, for the contract of the file's schema (the only one it can
   // be answered with), and later answers read only what Hermes wrote since.
   prepare: (h: Handle) => {
-    const schema = (h.db.prepare('SELECT MAX(version) FROM schema_version').pluck().get() ?? null) as number | null
-    const contract = (Object.keys(CONTRACTS) as Contract[]).find((c) => CONTRACTS[c].schema === schema)
-    if (contract !== undefined) insightsOf(h, contract).refresh(h.db)
+    const contract = contractOfSchema(schemaVersionOf(h.db))
+    if (contract !== null) insightsOf(h, contract).refresh(h.db)
     return 'null'
   },
 }
