@@ -4,7 +4,8 @@
 // only the functions named in JOBS, on files the main thread checked through the home door.
 
 import type BetterSqlite3 from 'better-sqlite3'
-import { statSync } from 'node:fs'
+import { readlinkSync, statSync } from 'node:fs'
+import { getPriority, setPriority } from 'node:os'
 import { createRequire } from 'node:module'
 import { parentPort } from 'node:worker_threads'
 import { analyticsModels, analyticsUsage } from './analytics.js'
@@ -79,6 +80,31 @@ function handle (path: string): Handle {
   handles.set(path, h)
   return h
 }
+
+/** How much nicer than the rest of the server this thread runs, where the system lets a thread be. */
+const WORKER_NICENESS = 10
+
+/**
+ * Heavy reads are background work: on a small machine (a home server's two cores, shared with
+ * Hermes itself) the event loop, which answers every other request, should get the CPU first. Linux
+ * gives each thread a nice value of its own, named by its thread id; elsewhere (where a process id
+ * would renice the whole server) nothing changes.
+ */
+function runNicer (): void {
+  let tid: number
+  try {
+    tid = Number(readlinkSync('/proc/thread-self').split('/').pop())
+  } catch {
+    return
+  }
+  if (!Number.isInteger(tid) || tid <= 0) return
+  try {
+    setPriority(tid, Math.min(19, getPriority(tid) + WORKER_NICENESS))
+  } catch {
+    // A sandbox that refuses it: the thread runs at the server's priority, as before.
+  }
+}
+runNicer()
 
 parentPort?.on('message', (j: Job) => {
   let db: BetterSqlite3.Database | null = null

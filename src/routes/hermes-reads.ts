@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Forwarder } from '../backend/forward.js'
 import { backendOffError } from '../backend/supervisor.js'
 import { DashboardError } from '../errors.js'
+import { slicedBody } from '../http/sliced-body.js'
 import type { Contract } from '../hermes/contract.js'
 import type { HermesHome, ProfileDir } from '../hermes/home.js'
 import { readLogs } from '../hermes/logs.js'
@@ -97,7 +98,10 @@ export async function hermesReadRoutes (fastify: FastifyInstance, opts: Opts): P
         const key = options.cacheKey?.(ctx) ?? null
         const text = async (): Promise<string | Buffer> => { const v = await compute(ctx); return v instanceof JsonText ? v.bytes : JSON.stringify(v) }
         const body = key === null ? await text() : await reads.cached(profile, `${choice.contract}\0${url}\0${key}`, text)
-        return reply.header('x-hermes-dashboard-source', 'native').type('application/json; charset=utf-8').send(body)
+        reply.header('x-hermes-dashboard-source', 'native').type('application/json; charset=utf-8')
+        if (typeof body === 'string') return reply.send(body)
+        // The worker's bytes, a long conversation's megabytes among them, go out in slices.
+        return reply.header('content-length', body.length).send(slicedBody(body))
       } catch (err) {
         if (err instanceof HermesAnswer) return reply.code(err.status).header('x-hermes-dashboard-source', 'native').send(err.body)
         // Locked through every retry: Hermes' own server may get through; else say so.
