@@ -6,8 +6,9 @@ import { statSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import { DashboardError } from '../errors.js'
 import type { ProfileDir } from './home.js'
+import { createSlots, type Slots } from './lent-answers.js'
 import { HermesAnswer } from './sessions-read.js'
-import type { Job } from './state-worker.js'
+import type { Job, JobMessage, Reply } from './state-worker.js'
 
 /** From this size of a profile's state.db, the read worker starts with the server (warm()). */
 export const WARM_WORKER_BYTES = 32 * 1024 * 1024
@@ -26,30 +27,45 @@ export function largeStateDb (profile: ProfileDir): string | null {
 
 export type JobInput = Omit<Job, 'id'>
 
+/** An answer's bytes; a large one's are lent (shared memory) until `release()`, a small one's owned. */
+export interface AnswerBytes {
+  readonly bytes: Buffer
+  release (): void
+}
+
 export interface ReadWorker {
-  /** The JSON text the job's function answered, as UTF-8 bytes. */
+  /** The JSON text the job's function answered, as UTF-8 bytes the caller keeps. */
   run (job: JobInput): Promise<Buffer>
+  /**
+   * The same, for an answer that is sent and let go: a large one comes in a slot of shared memory,
+   * the caller's until it calls release() (once the response that sent it has finished or closed).
+   */
+  lend (job: JobInput): Promise<AnswerBytes>
+  /** Slots lent now. */
+  readonly lent: number
   /** Start the thread now, before the first job needs it, and have it read that state.db's insights. */
   warm (path: string | null): void
   close (): Promise<void>
 }
 
-export function createReadWorker (file: URL): ReadWorker {
+const OWNED = (): void => {}
+
+export function createReadWorker (file: URL, slots: Slots = createSlots()): ReadWorker {
   let worker: Worker | null = null
   let next = 1
-  const pending = new Map<number, { resolve: (v: unknown) => void, reject: (e: Error) => void }>()
+  const pending = new Map<number, { resolve: (v: Buffer | number) => void, reject: (e: Error) => void }>()
   const prepared = new Set<string>()
+  // The slots whose memory the running worker has been sent (a replaced worker is sent them again).
+  let known = new Set<number>()
   const start = (): Worker => {
     const w = new Worker(file)
-    w.on('message', (m: { id: number, ok: boolean, value?: Uint8Array, error?: { message: string, code?: string, answer?: { status: number, body: unknown } } }) => {
+    known = new Set()
+    w.on('message', (m: Reply) => {
       const p = pending.get(m.id)
       pending.delete(m.id)
-      if (m.ok) {
-        const bytes = m.value as Uint8Array
-        p?.resolve(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
-      }
-      else if (m.error?.answer !== undefined) p?.reject(new HermesAnswer(m.error.answer.status, m.error.answer.body))
-      else p?.reject(Object.assign(new Error(m.error?.message ?? 'worker job failed'), { code: m.error?.code }))
+      if (m.ok) p?.resolve(m.lent ?? Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength))
+      else if (m.error.answer !== undefined) p?.reject(new HermesAnswer(m.error.answer.status, m.error.answer.body))
+      else p?.reject(Object.assign(new Error(m.error.message), { code: m.error.code }))
     })
     const fail = (err: Error): void => {
       for (const p of pending.values()) p.reject(err)
@@ -61,15 +77,50 @@ export function createReadWorker (file: URL): ReadWorker {
     w.unref()
     return w
   }
+  /** Resolves with the answer's bytes, or with their length in the slot the job was lent. */
+  const post = (job: JobInput, slot: number | null, memory: SharedArrayBuffer | null): Promise<Buffer | number> => {
+    worker ??= start()
+    const id = next++
+    const message: JobMessage = { ...job, id }
+    if (slot !== null) {
+      message.slot = slot
+      if (!known.has(slot)) message.memory = memory as SharedArrayBuffer
+      known.add(slot)
+    }
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject })
+      ;(worker as Worker).postMessage(message)
+    })
+  }
   return {
-    run (job) {
-      worker ??= start()
-      const id = next++
-      return new Promise<Buffer>((resolve, reject) => {
-        pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
-        ;(worker as Worker).postMessage({ ...job, id })
-      })
+    async run (job) {
+      return await post(job, null, null) as Buffer
     },
+    async lend (job) {
+      const slot = slots.take()
+      if (slot === null) return { bytes: await post(job, null, null) as Buffer, release: OWNED }
+      let answer: Buffer | number
+      try {
+        answer = await post(job, slot.index, slot.memory)
+      } catch (err) {
+        slots.give(slot.index)
+        throw err
+      }
+      if (typeof answer !== 'number') {
+        slots.give(slot.index)
+        return { bytes: answer, release: OWNED }
+      }
+      let given = false
+      return {
+        bytes: Buffer.from(slot.memory, 0, answer),
+        release: () => {
+          if (given) return
+          given = true
+          slots.give(slot.index)
+        },
+      }
+    },
+    get lent () { return slots.lent },
     warm (path) {
       worker ??= start()
       if (path === null || prepared.has(path)) return

@@ -12,6 +12,7 @@ import { analyticsModels, analyticsUsage } from './analytics.js'
 import { contractOfSchema, type Contract } from './contract.js'
 import { createInsights, type Insights } from './insights.js'
 import { HermesAnswer, sessionMessages } from './sessions-read.js'
+import { writeLent } from './lent-answers.js'
 import { schemaVersionOf } from './state-db.js'
 
 // Required, not imported: a CommonJS package imported from an ES module in a worker brings Node's
@@ -30,6 +31,18 @@ export interface Job {
   readonly limit?: number | null
   readonly offset?: number
 }
+
+/** A job as it crosses: with the slot its answer may be written into, and that slot's memory the first time. */
+export interface JobMessage extends Job {
+  slot?: number
+  memory?: SharedArrayBuffer
+}
+
+/** What comes back: the answer transferred, or its length in the job's slot; or the job's error. */
+export type Reply =
+  | { readonly id: number, readonly ok: true, readonly value: Uint8Array, readonly lent?: undefined }
+  | { readonly id: number, readonly ok: true, readonly lent: number, readonly value?: undefined }
+  | { readonly id: number, readonly ok: false, readonly error: { readonly message: string, readonly code?: string | undefined, readonly answer?: { readonly status: number, readonly body: unknown } | undefined } }
 
 interface Handle { readonly db: BetterSqlite3.Database, readonly key: string, readonly insights: Map<Contract, Insights> }
 
@@ -67,6 +80,8 @@ const JOBS = {
 const MMAP_BYTES = 1024 * 1024 * 1024
 
 const encoder = new TextEncoder()
+/** The slots of shared memory the event loop has sent, by index. */
+const slots = new Map<number, Uint8Array>()
 
 // A file replaced (another inode) is a new handle, with tallies of its own.
 const handles = new Map<string, Handle>()
@@ -109,7 +124,10 @@ function runNicer (): void {
 // 170 ms instead of 70 to 80 on the benchmark's large home). Every job after it runs nicer.
 let nicer = false
 
-parentPort?.on('message', (j: Job) => {
+const post = (reply: Reply, transfer: ArrayBuffer[] = []): void => parentPort?.postMessage(reply, transfer)
+
+parentPort?.on('message', (j: JobMessage) => {
+  if (j.memory !== undefined && j.slot !== undefined) slots.set(j.slot, new Uint8Array(j.memory))
   let db: BetterSqlite3.Database | null = null
   if (!nicer && j.job !== 'prepare') {
     nicer = true
@@ -119,13 +137,19 @@ parentPort?.on('message', (j: Job) => {
     const h = handle(j.path)
     db = h.db
     db.pragma(`mmap_size = ${MMAP_BYTES}`)
-    // Encoded here and its memory handed over, not copied: the event loop sends the bytes as they
-    // are (a string of 2 MiB, a long conversation's, took it 5 ms to encode as it wrote it).
-    const bytes = encoder.encode(JOBS[j.job](h, j))
-    parentPort?.postMessage({ id: j.id, ok: true, value: bytes }, [bytes.buffer])
+    // Encoded here, not on the event loop (a string of 2 MiB, a long conversation's, took it 5 ms
+    // to encode as it wrote it): into the job's slot when large, else into memory handed over.
+    const text = JOBS[j.job](h, j)
+    const slot = j.slot === undefined ? undefined : slots.get(j.slot)
+    const lent = slot === undefined ? null : writeLent(slot, text)
+    if (lent !== null) post({ id: j.id, ok: true, lent })
+    else {
+      const bytes = encoder.encode(text)
+      post({ id: j.id, ok: true, value: bytes }, [bytes.buffer])
+    }
   } catch (err) {
     const answer = err instanceof HermesAnswer ? { status: err.status, body: err.body } : undefined
-    parentPort?.postMessage({ id: j.id, ok: false, error: { message: (err as Error).message, code: (err as { code?: string }).code, answer } })
+    post({ id: j.id, ok: false, error: { message: (err as Error).message, code: (err as { code?: string }).code, answer } })
   }
   if (db?.open === true) db.pragma('mmap_size = 0')
 })

@@ -6,6 +6,7 @@
 // parse parameters, pick the contract, and send what hermes/ computed.
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { finished } from 'node:stream'
 import type { Forwarder } from '../backend/forward.js'
 import { backendOffError } from '../backend/supervisor.js'
 import { DashboardError } from '../errors.js'
@@ -59,9 +60,9 @@ function bool (q: Query, name: string): boolean {
   throw new DashboardError('HD_ERR_QUERY_INVALID', `${name} must be true or false, got ${JSON.stringify(v.slice(0, 40))}`)
 }
 
-/** A body already serialised (by the worker), as UTF-8 bytes. */
+/** A body already serialised (by the worker), as UTF-8 bytes; `release`: of bytes lent until the response ends. */
 class JsonText {
-  constructor (readonly bytes: Buffer) {}
+  constructor (readonly bytes: Buffer, readonly release: (() => void) | null = null) {}
 }
 
 const MAX_ID = 256
@@ -96,7 +97,15 @@ export async function hermesReadRoutes (fastify: FastifyInstance, opts: Opts): P
       const ctx: Ctx = { request, profile, contract: choice.contract, q: request.query as Query, now: Date.now() / 1000 }
       try {
         const key = options.cacheKey?.(ctx) ?? null
-        const text = async (): Promise<string | Buffer> => { const v = await compute(ctx); return v instanceof JsonText ? v.bytes : JSON.stringify(v) }
+        const text = async (): Promise<string | Buffer> => {
+          const v = await compute(ctx)
+          if (!(v instanceof JsonText)) return JSON.stringify(v)
+          // Lent bytes are given back once the response is with the kernel, or the client has gone
+          // (if it went while the worker computed, finished() calls back at once); they are larger
+          // than the cache keeps.
+          if (v.release !== null) finished(reply.raw, v.release)
+          return v.bytes
+        }
         const body = key === null ? await text() : await reads.cached(profile, `${choice.contract}\0${url}\0${key}`, text)
         reply.header('x-hermes-dashboard-source', 'native').type('application/json; charset=utf-8')
         if (typeof body === 'string') return reply.send(body)
@@ -156,7 +165,8 @@ export async function hermesReadRoutes (fastify: FastifyInstance, opts: Opts): P
     const offset = ctx.contract === 'v0.18' ? int(ctx.q, 'offset', 0) : 0
     const path = stateDb.path(ctx.profile)
     if (path === null) return notFound()
-    return new JsonText(await opts.worker.run({ job: 'messages', path, contract: ctx.contract, now: ctx.now, sessionId: sessionId(ctx.request), limit, offset }))
+    const answer = await opts.worker.lend({ job: 'messages', path, contract: ctx.contract, now: ctx.now, sessionId: sessionId(ctx.request), limit, offset })
+    return new JsonText(answer.bytes, answer.release)
   }, { cacheKey: (ctx) => `${sessionId(ctx.request)}\0${whole(ctx)}` })
 
   route('/api/sessions/:id/latest-descendant', async (ctx) => await db(ctx, (d) => latestDescendantOf(d, sessionId(ctx.request)), notFound),

@@ -2,7 +2,7 @@
 // A large body in memory (src/http/sliced-body.ts) is written in slices with a turn of the event
 // loop between them, so the loop serves others while a long conversation's megabytes go out; the
 // client gets the same bytes, with their length, as from one write. A real Fastify server on a real
-// socket.
+// socket; bytes in shared memory (a worker's lent answer) as they are.
 
 import t from 'tap'
 import Fastify from 'fastify'
@@ -38,11 +38,15 @@ t.test('through a real server: the client reads the same bytes with their length
   const large = randomBytes(3 * 1024 * 1024 + 7)
   const app = Fastify()
   app.get('/big', async (_request, reply) => reply.header('content-length', large.length).type('application/json').send(slicedBody(large)))
+  // A worker's lent answer: bytes in shared memory, however small, are sent as they are.
+  const shared = Buffer.from(new SharedArrayBuffer(10_000))
+  shared.write('{"in":"shared memory"}')
+  app.get('/shared', async (_request, reply) => reply.header('content-length', shared.length).type('application/json').send(slicedBody(shared)))
   await app.listen({ port: 0, host: '127.0.0.1' })
   t.teardown(() => app.close())
   const port = (app.server.address() as { port: number }).port
-  const fetchRaw = (method: string): Promise<{ status: number, headers: Record<string, unknown>, body: Buffer }> => new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/big', method }, (res) => {
+  const fetchRaw = (method: string, path = '/big'): Promise<{ status: number, headers: Record<string, unknown>, body: Buffer }> => new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }))
@@ -60,4 +64,6 @@ t.test('through a real server: the client reads the same bytes with their length
   t.equal(head.status, 200)
   t.equal(head.headers['content-length'], String(large.length), 'HEAD: the length')
   t.equal(head.body.length, 0, 'HEAD: no body')
+  const fromShared = await fetchRaw('GET', '/shared')
+  t.ok(fromShared.body.equals(shared), 'bytes in shared memory: the same bytes, not their JSON')
 })
