@@ -6,7 +6,7 @@ import { statSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import { DashboardError } from '../errors.js'
 import type { ProfileDir } from './home.js'
-import { createSlots, type Slots } from './lent-answers.js'
+import { createSlots, type Slot, type Slots } from './lent-answers.js'
 import { HermesAnswer } from './sessions-read.js'
 import type { Job, JobMessage, Reply } from './state-worker.js'
 
@@ -78,14 +78,14 @@ export function createReadWorker (file: URL, slots: Slots = createSlots()): Read
     return w
   }
   /** Resolves with the answer's bytes, or with their length in the slot the job was lent. */
-  const post = (job: JobInput, slot: number | null, memory: SharedArrayBuffer | null): Promise<Buffer | number> => {
+  const post = (job: JobInput, slot: Slot | null): Promise<Buffer | number> => {
     worker ??= start()
     const id = next++
     const message: JobMessage = { ...job, id }
     if (slot !== null) {
-      message.slot = slot
-      if (!known.has(slot)) message.memory = memory as SharedArrayBuffer
-      known.add(slot)
+      message.slot = slot.index
+      if (!known.has(slot.index)) message.memory = slot.memory
+      known.add(slot.index)
     }
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject })
@@ -94,14 +94,14 @@ export function createReadWorker (file: URL, slots: Slots = createSlots()): Read
   }
   return {
     async run (job) {
-      return await post(job, null, null) as Buffer
+      return await post(job, null) as Buffer
     },
     async lend (job) {
       const slot = slots.take()
-      if (slot === null) return { bytes: await post(job, null, null) as Buffer, release: OWNED }
+      if (slot === null) return { bytes: await post(job, null) as Buffer, release: OWNED }
       let answer: Buffer | number
       try {
-        answer = await post(job, slot.index, slot.memory)
+        answer = await post(job, slot)
       } catch (err) {
         slots.give(slot.index)
         throw err
@@ -110,6 +110,7 @@ export function createReadWorker (file: URL, slots: Slots = createSlots()): Read
         slots.give(slot.index)
         return { bytes: answer, release: OWNED }
       }
+      // Once only: given twice, the second would free the slot of whichever answer took it since.
       let given = false
       return {
         bytes: Buffer.from(slot.memory, 0, answer),

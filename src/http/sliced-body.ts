@@ -16,7 +16,7 @@ export const SLICE_BYTES = 256 * 1024
 
 async function * slices (bytes: Buffer): AsyncGenerator<Buffer> {
   for (let at = 0; at < bytes.length; at += SLICE_BYTES) {
-    if (at > 0) await nextTurn()
+    await nextTurn()
     yield bytes.subarray(at, at + SLICE_BYTES)
   }
 }
