@@ -2,8 +2,9 @@
 // A large body that is already in memory, written in slices with a turn of the event loop between
 // them. Written whole, the kernel takes a long conversation's 2.3 MB in one call on a fast
 // connection, and the loop answers nobody for that millisecond; sliced, the other requests go in
-// between. Slices of 256 KiB: each turn costs the loop too, and on the benchmark's large home
-// /api/status's p99 next to such reads was 1.0 ms with them, 1.3 with 64 KiB, 1.7 with 16 KiB.
+// between. Slices of 256 KiB: each turn costs the loop too, and on the benchmark's large home the
+// p99 of /api/status's own latencies next to such reads was 1.0 ms with them, 1.3 with 64 KiB and
+// 1.7 with 16 KiB (counting the requests a stall held back, the three were alike).
 // Bytes in shared memory (a worker's lent answer) always go as a stream: Fastify sends only bytes
 // of an ArrayBuffer as they are (others it would serialise as JSON).
 
