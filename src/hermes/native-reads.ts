@@ -71,16 +71,16 @@ export function createNativeReads (opts: NativeReadsOptions): NativeReads {
         cache.delete(k)
         bytes -= prev.size
       }
+      // One too large to keep takes no room from the others.
+      if (size > MAX_CACHED_ANSWER) return value
       // Map order is insertion order: the first entries are the oldest.
       for (const [old, e] of cache) {
         if (cache.size < MAX_ENTRIES && bytes + size <= MAX_CACHED_BYTES) break
         cache.delete(old)
         bytes -= e.size
       }
-      if (size <= MAX_CACHED_ANSWER) {
-        cache.set(k, { stamp, at: now, value, size })
-        bytes += size
-      }
+      cache.set(k, { stamp, at: now, value, size })
+      bytes += size
       return value
     },
   }

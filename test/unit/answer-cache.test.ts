@@ -2,8 +2,8 @@
 // The native reads' answer cache (src/hermes/native-reads.ts) holds a bounded number of bytes: a
 // page asking for many answers (or a client varying the query string) does not have them all kept.
 // The oldest answers go first; a recent one is still answered from memory; an answer of megabytes
-// (a long conversation's messages) is not kept at all. A real home and state.db, through the home
-// door.
+// (a long conversation's messages) is not kept at all, nor takes room from the others. A real
+// home and state.db, through the home door.
 
 import t from 'tap'
 import { createFixtureHome } from '../helpers/home.js'
@@ -45,4 +45,12 @@ t.test('the answer cache keeps a bounded number of bytes, dropping the oldest an
   t.equal((huge as Buffer).length, 2 * MiB, 'an answer of 2 MiB is given')
   await reads.cached(profile, 'huge', answer('huge', 2 * MiB))
   t.same(computed, ['huge', 'huge'], 'and computed again the next time: it was not kept')
+  // Nor does it make room it will not use: refilled to the bound, the oldest answer held is still
+  // held after an answer too large to keep.
+  for (let i = 0; i < n; i++) await reads.cached(profile, `f${i}`, answer(`f${i}`, size))
+  const oldest = `f${n - MAX_CACHED_BYTES / size}`
+  await reads.cached(profile, 'huge2', answer('huge2', 2 * MiB))
+  computed.length = 0
+  await reads.cached(profile, oldest, answer(oldest, size))
+  t.same(computed, [], `the oldest answer held before it (${oldest}) is still held`)
 })
