@@ -125,6 +125,18 @@ export function cpuSecondsOf (pid) {
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond() // utime (14), stime (15)
 }
 
+/**
+ * How long a process's main thread has waited for a CPU while runnable, in ms (Linux schedstat:
+ * time on a run queue), or null where the kernel does not say.
+ */
+export function runQueueWaitMs (pid) {
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e6
+  } catch {
+    return null
+  }
+}
+
 /** Machine-wide CPU seconds: busy (user, nice, system, irq, softirq), steal, and the number of CPUs. */
 export function machineCpu () {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)

@@ -12,14 +12,14 @@
 import autocannon from 'autocannon'
 import Database from 'better-sqlite3'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { setPriority, tmpdir } from 'node:os'
+import { availableParallelism, setPriority, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import { randomBytes } from 'node:crypto'
 import { spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
-import { CLI, get, median, num, REFERENCE_HOME, sleep, startServer, verdict } from './lib.mjs'
+import { CLI, get, machineCpu, median, num, REFERENCE_HOME, runQueueWaitMs, sleep, startServer, verdict } from './lib.mjs'
 import { makeStateDb } from '../test/fixtures/make-hermes-home.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
@@ -112,9 +112,14 @@ function makeLarge (dir) {
   return counts
 }
 
-/** /api/status latency, one request at a time on a kept-alive connection, to the microsecond. */
-async function p99Of (port, token, seconds) {
+/**
+ * /api/status latency, one request at a time on a kept-alive connection, to the microsecond; and
+ * how long the server's event loop waited for a CPU meanwhile (`pid`: the server's).
+ */
+async function p99Of (port, token, seconds, pid) {
   const http = await import('node:http')
+  const wait0 = runQueueWaitMs(pid)
+  const busy0 = machineCpu().busy
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
   const samples = []
   const end = performance.now() + seconds * 1000
@@ -128,6 +133,8 @@ async function p99Of (port, token, seconds) {
     samples.push(performance.now() - t0)
   }
   agent.destroy()
+  const wait1 = runQueueWaitMs(pid)
+  const busy = (machineCpu().busy - busy0) / (seconds * availableParallelism())
   samples.sort((a, b) => a - b)
   // One request at a time sends the next only once the last is answered: a stall of 200 ms is one
   // slow sample, though a page polling meanwhile would have had each of its requests held. So a
@@ -139,7 +146,7 @@ async function p99Of (port, token, seconds) {
   for (const l of samples) for (let v = l - e; v > e; v -= e) held.push(v)
   held.sort((a, b) => a - b)
   const at = (list, q) => list[Math.min(list.length - 1, Math.floor(q * list.length))]
-  return { p99: at(held, 0.99), rawP99: at(samples, 0.99), p50: at(samples, 0.5), rps: samples.length / seconds }
+  return { p99: at(held, 0.99), rawP99: at(samples, 0.99), p50: at(samples, 0.5), rps: samples.length / seconds, cpuWaitMs: wait0 === null || wait1 === null ? null : wait1 - wait0, busy }
 }
 
 // The page's heavy reads, back to back, from a process of their own: a browser is another machine's
@@ -181,14 +188,14 @@ function child (label, script, args, niceness = 0) {
 }
 
 /** /api/status's p99 while heavy reads run back to back next to it, and with writes if asked. */
-async function p99Next (port, token, home, writes, seconds, tag) {
+async function p99Next (port, pid, token, home, writes, seconds, tag) {
   const done = Promise.all([
     child('the heavy reads', LOADER, [String(port), token, String(seconds * 1000 + 400), tag], 19),
     writes ? child('the writer', WRITER, [require.resolve('better-sqlite3'), join(home, 'state.db'), String(seconds * 1000 + 600)]) : null,
   ])
   done.catch(() => {}) // awaited below, after the window
   await sleep(200)
-  const w = await p99Of(port, token, seconds)
+  const w = await p99Of(port, token, seconds, pid)
   const [heavy] = await done
   return { ...w, heavy: Number(heavy) }
 }
@@ -221,14 +228,14 @@ async function large (token) {
     // Windows taken in turn, so the machine's own moments fall on all of them alike, after one
     // that is not counted: the first seconds of a server answering thousands of requests are its
     // compiler's (that window's p99 was 2.5 to 3 ms, the next ones' 0.5 to 1).
-    await p99Of(s.port, token, 2)
+    await p99Of(s.port, token, 2, s.pid)
     const alone = []
     const during = []
     const duringWrites = []
     for (let r = 0; r < P99_ROUNDS; r++) {
-      alone.push(await p99Of(s.port, token, 2))
-      during.push(await p99Next(s.port, token, home, false, 2, `r${r}`))
-      duringWrites.push(await p99Next(s.port, token, home, true, 2, `w${r}`))
+      alone.push(await p99Of(s.port, token, 2, s.pid))
+      during.push(await p99Next(s.port, s.pid, token, home, false, 2, `r${r}`))
+      duringWrites.push(await p99Next(s.port, s.pid, token, home, true, 2, `w${r}`))
     }
     return { counts, genS, cold, warm, fresh, afterWrite: median(afterWrite), alone, during, duringWrites }
   } finally {
@@ -276,5 +283,11 @@ export async function measureReads () {
   const each = (windows, key) => windows.map((w) => w[key].toFixed(2)).join(' ')
   notes.push(`rounds, /api/status p99 (ms): alone ${each(l.alone, 'p99')} | heavy reads ${each(l.during, 'p99')} | with the writes ${each(l.duringWrites, 'p99')}`)
   notes.push(`the same, each request's own latency only (not counting the requests a stall held back): alone ${each(l.alone, 'rawP99')} | heavy reads ${each(l.during, 'rawP99')} | with the writes ${each(l.duringWrites, 'rawP99')}`)
+  if (l.alone.every((w) => w.cpuWaitMs !== null)) {
+    const waits = (windows) => windows.map((w) => w.cpuWaitMs.toFixed(0)).join(' ')
+    notes.push(`the server's event loop, runnable but waiting for a CPU (Linux schedstat), ms per window: alone ${waits(l.alone)} | heavy reads ${waits(l.during)} | with the writes ${waits(l.duringWrites)}`)
+  }
+  const busy = (windows) => windows.map((w) => `${Math.round(100 * w.busy)}%`).join(' ')
+  notes.push(`the machine's CPUs busy (all processes, the benchmark's own clients among them), per window: alone ${busy(l.alone)} | heavy reads ${busy(l.during)} | with the writes ${busy(l.duringWrites)}`)
   return { rows, results: results.filter((_, i) => i < results.length), notes, coldOk }
 }

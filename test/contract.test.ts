@@ -114,8 +114,15 @@ for (const rel of RELEASES) {
     // /api/status: the release's fields in its order, and its values, but for where this home is
     // (the paths), what the fixture `hermes version` says, and whether this machine is a container.
     const theirs = golden.find((g) => g.path === '/api/status')?.json as Record<string, unknown>
-    const ours = json<Record<string, unknown>>(await peer.http({ url: `${s.url}/api/status`, headers: AUTH }))
-    t.ok(typeof ours.dashboard === 'object', 'the dashboard\'s own part is there, last')
+    const answer = await peer.http({ url: `${s.url}/api/status`, headers: AUTH })
+    t.equal(answer.headers['content-type'], 'application/json; charset=utf-8', 'status: JSON, as Fastify types an object')
+    const ours = json<Record<string, unknown>>(answer)
+    t.ok(typeof ours.dashboard === 'object' && Object.keys(ours).at(-1) === 'dashboard', 'the dashboard\'s own part is there, last')
+    // Asked without a credential: the dashboard's name and state, none of this host's details.
+    const anon = json<{ dashboard: { backend: object } } & Record<string, unknown>>(await peer.http({ url: `${s.url}/api/status` }))
+    t.strictSame(Object.keys(anon.dashboard), ['name', 'version', 'trust_mode', 'backend'], 'status, no credential: the dashboard part without its reads')
+    t.strictSame(Object.keys(anon.dashboard.backend), ['mode', 'state', 'kind'], 'status, no credential: the backend\'s mode and state only')
+    t.notOk('hermes_home' in anon, 'status, no credential: no paths of this host')
     delete ours.dashboard
     t.strictSame(Object.keys(ours), Object.keys(theirs), `status: the fields of ${rel.contract}, in its order`)
     const local = new Set(['version', 'release_date', 'hermes_home', 'config_path', 'env_path', 'can_update_hermes'])
