@@ -27,10 +27,10 @@ export function largeStateDb (profile: ProfileDir): string | null {
 
 export type JobInput = Omit<Job, 'id'>
 
-/** An answer's bytes; a large one's are lent (shared memory) until `release()`, a small one's owned. */
+/** An answer's bytes: a large one's lent (shared memory) until `release()`; the caller's own if `release` is null. */
 export interface AnswerBytes {
   readonly bytes: Buffer
-  release (): void
+  readonly release: (() => void) | null
 }
 
 export interface ReadWorker {
@@ -47,8 +47,6 @@ export interface ReadWorker {
   warm (path: string | null): void
   close (): Promise<void>
 }
-
-const OWNED = (): void => {}
 
 export function createReadWorker (file: URL, slots: Slots = createSlots()): ReadWorker {
   let worker: Worker | null = null
@@ -98,7 +96,7 @@ export function createReadWorker (file: URL, slots: Slots = createSlots()): Read
     },
     async lend (job) {
       const slot = slots.take()
-      if (slot === null) return { bytes: await post(job, null) as Buffer, release: OWNED }
+      if (slot === null) return { bytes: await post(job, null) as Buffer, release: null }
       let answer: Buffer | number
       try {
         answer = await post(job, slot)
@@ -108,7 +106,7 @@ export function createReadWorker (file: URL, slots: Slots = createSlots()): Read
       }
       if (typeof answer !== 'number') {
         slots.give(slot.index)
-        return { bytes: answer, release: OWNED }
+        return { bytes: answer, release: null }
       }
       // Once only: given twice, the second would free the slot of whichever answer took it since.
       let given = false
