@@ -104,7 +104,8 @@ export async function statusRoutes (fastify: FastifyInstance, opts: Opts): Promi
       profiles: theirs?.profiles ?? (spec === null || spec.statusKeys.includes('profiles') ? opts.home.profileNames() : []),
       gateway_mode: theirs?.gateway_mode ?? (gateway.running ? 'single' : 'none'),
     }
-    // Anything else Hermes' server answers (a newer release's fields) is added as it said it.
+    // Anything else Hermes' server answers (a newer release's fields) is added as it said it, but
+    // `dashboard`: ours, appended last.
     if (theirs !== null) for (const [k, v] of Object.entries(theirs)) if (!(k in body) && !HOST_FIELDS.has(k) && k !== 'dashboard') body[k] = v
     if (request.trust.verdict.allow && request.trust.verdict.authenticated) {
       Object.assign(body, {
