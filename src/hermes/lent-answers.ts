@@ -62,13 +62,40 @@ export function createSlots (count = SLOT_COUNT, bytes = SLOT_BYTES): Slots {
 
 const encoder = new TextEncoder()
 
+/** A job's answer: JSON text, or its UTF-8 bytes in parts (a long conversation's, SQLite's). */
+export type Answer = string | readonly Uint8Array[]
+
+const byteLength = (parts: readonly Uint8Array[]): number => parts.reduce((n, p) => n + p.length, 0)
+
 /**
- * The worker's side: `text` as UTF-8 into the slot, when it is larger than LENT_ABOVE_BYTES and
+ * The worker's side: the answer as UTF-8 into the slot, when it is larger than LENT_ABOVE_BYTES and
  * fits; answers its length in bytes, or null (then it is to be transferred).
  */
-export function writeLent (slot: Uint8Array, text: string): number | null {
+export function writeLent (slot: Uint8Array, answer: Answer): number | null {
+  if (typeof answer !== 'string') {
+    const length = byteLength(answer)
+    if (length <= LENT_ABOVE_BYTES || length > slot.length) return null
+    let at = 0
+    for (const part of answer) {
+      slot.set(part, at)
+      at += part.length
+    }
+    return length
+  }
   // A UTF-16 length is never more than the UTF-8 one: shorter strings are small answers.
-  if (text.length <= LENT_ABOVE_BYTES || text.length > slot.length) return null
-  const { read, written } = encoder.encodeInto(text, slot)
-  return read === text.length ? written : null
+  if (answer.length <= LENT_ABOVE_BYTES || answer.length > slot.length) return null
+  const { read, written } = encoder.encodeInto(answer, slot)
+  return read === answer.length ? written : null
+}
+
+/** The answer as UTF-8 in memory of its own, to be transferred. */
+export function ownBytes (answer: Answer): Uint8Array<ArrayBuffer> {
+  if (typeof answer === 'string') return encoder.encode(answer)
+  const bytes = new Uint8Array(byteLength(answer))
+  let at = 0
+  for (const part of answer) {
+    bytes.set(part, at)
+    at += part.length
+  }
+  return bytes
 }

@@ -254,20 +254,79 @@ function resumeTarget (db: Db, sid: string): string {
 export const MAX_MESSAGES_PAGE = 500
 
 /** GET /api/sessions/{id}/messages */
-export function sessionMessages (db: Db, contract: Contract, id: string, limit: number | null, offset: number): Row {
+/** Which of a session's messages its answer lists, in its order, as each release pages them. */
+interface MessagesQuery {
+  readonly sid: string
+  /** SELECT * of the rows, in the answer's order. */
+  readonly sql: string
+  readonly params: readonly unknown[]
+  /** Their order again, for an aggregate over them. */
+  readonly order: string
+  /** v0.18's `pagination` (without `returned`), or null. */
+  readonly page: { readonly limit: number | null, readonly offset: number } | null
+}
+
+function messagesQuery (db: Db, contract: Contract, id: string, limit: number | null, offset: number): MessagesQuery {
   const resolved = resolveSessionId(db, id)
   if (resolved === null) throw NOT_FOUND()
   if (contract === 'v0.13') {
-    const messages = (db.prepare('SELECT * FROM messages WHERE session_id = ? ORDER BY timestamp, id').all(resolved) as Row[]).map(decodeMessage)
-    return { session_id: resolved, messages }
+    return { sid: resolved, sql: 'SELECT * FROM messages WHERE session_id = ? ORDER BY timestamp, id', params: [resolved], order: 'timestamp, id', page: null }
   }
   const sid = resumeTarget(db, resolved)
   const pageLimit = limit === null ? null : Math.min(limit, MAX_MESSAGES_PAGE)
   const paged = pageLimit !== null || offset !== 0
   const sql = `SELECT * FROM messages WHERE session_id = ? AND active = 1 ORDER BY id${paged ? ' LIMIT ? OFFSET ?' : ''}`
-  const rows = (paged ? db.prepare(sql).all(sid, pageLimit ?? -1, offset) : db.prepare(sql).all(sid)) as Row[]
-  const messages = rows.map(decodeMessage)
-  return { session_id: sid, messages, pagination: { limit: pageLimit, offset, returned: messages.length } }
+  return { sid, sql, params: paged ? [sid, pageLimit ?? -1, offset] : [sid], order: 'id', page: { limit: pageLimit, offset } }
+}
+
+const wrapMessages = (q: MessagesQuery, messages: unknown, returned: number): Row =>
+  q.page === null ? { session_id: q.sid, messages } : { session_id: q.sid, messages, pagination: { ...q.page, returned } }
+
+/** GET /api/sessions/{id}/messages, decoded row by row. */
+export function sessionMessages (db: Db, contract: Contract, id: string, limit: number | null, offset: number): Row {
+  const q = messagesQuery(db, contract, id, limit, offset)
+  const messages = (db.prepare(q.sql).all(...q.params) as Row[]).map(decodeMessage)
+  return wrapMessages(q, messages, messages.length)
+}
+
+const sqlString = (text: string): string => `'${text.replaceAll("'", "''")}'`
+const sqlName = (name: string): string => `"${name.replaceAll('"', '""')}"`
+// decodeMessage in SQL: content after the prefix, and tool_calls, as the JSON they hold.
+const PREFIXED = "typeof(content) = 'text' AND substr(CAST(content AS BLOB), 1, 6) = x'006a736f6e3a'"
+const AFTER_PREFIX = 'CAST(substr(CAST(content AS BLOB), 7) AS TEXT)'
+const TOOL_CALLS_TEXT = "typeof(tool_calls) = 'text' AND tool_calls != ''"
+const FIELD: Readonly<Record<string, string>> = {
+  content: `CASE WHEN ${PREFIXED} AND json_valid(${AFTER_PREFIX}) THEN json(${AFTER_PREFIX}) ELSE content END`,
+  tool_calls: `CASE WHEN ${TOOL_CALLS_TEXT} THEN json(tool_calls) ELSE tool_calls END`,
+}
+// Rows decodeMessage would read otherwise than SQLite: JSON that SQLite does not take (invalid, or
+// nested deeper than its 1000 levels, which JSON.parse takes) after the prefix or in tool_calls.
+const UNDECODED = `(${PREFIXED} AND NOT json_valid(${AFTER_PREFIX})) OR (${TOOL_CALLS_TEXT} AND NOT json_valid(tool_calls))`
+
+/**
+ * The same answer as `sessionMessages`, as UTF-8 bytes in parts, its messages serialised by SQLite
+ * (a third of the time: 9 ms instead of 28 for 1,500 messages, 2.3 MB, with no row becoming a JS
+ * object). The values are the same; the text of numbers and escapes inside content's and
+ * tool_calls' JSON is the text Hermes stored (`1.0`, `\u00e9`) where JSON.parse would rewrite it, and
+ * a whole-number REAL reads `1733333333.0`, as Hermes' own server writes it. Any row SQLite cannot
+ * serialise (a BLOB) or would decode otherwise, and the answer is made row by row instead.
+ */
+export function sessionMessagesJson (db: Db, contract: Contract, id: string, limit: number | null, offset: number): Uint8Array[] {
+  const q = messagesQuery(db, contract, id, limit, offset)
+  const columns = (db.prepare('PRAGMA table_info(messages)').all() as Array<{ name: string }>).map((c) => c.name)
+  const fields = columns.map((c) => `${sqlString(c)}, ${FIELD[c] ?? sqlName(c)}`).join(', ')
+  let got: { messages: Buffer, n: number, undecoded: number } | undefined
+  try {
+    got = db.prepare(`SELECT CAST(json_group_array(json_object(${fields}) ORDER BY ${q.order}) AS BLOB) AS messages, count(*) AS n, total(${UNDECODED}) AS undecoded FROM (${q.sql})`)
+      .get(...q.params) as typeof got
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'SQLITE_ERROR') throw err
+  }
+  if (got === undefined || got.undecoded > 0) return [Buffer.from(JSON.stringify(sessionMessages(db, contract, id, limit, offset)))]
+  // The body around its messages (the session id before them is escaped: its quotes cannot end it).
+  const around = JSON.stringify(wrapMessages(q, 0, got.n))
+  const at = around.indexOf('"messages":0') + '"messages":'.length
+  return [Buffer.from(around.slice(0, at)), got.messages, Buffer.from(around.slice(at + 1))]
 }
 
 /** GET /api/sessions/{id}/latest-descendant */

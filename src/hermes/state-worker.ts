@@ -11,8 +11,8 @@ import { parentPort } from 'node:worker_threads'
 import { analyticsModels, analyticsUsage } from './analytics.js'
 import { contractOfSchema, type Contract } from './contract.js'
 import { createInsights, type Insights } from './insights.js'
-import { HermesAnswer, sessionMessages } from './sessions-read.js'
-import { writeLent } from './lent-answers.js'
+import { HermesAnswer, sessionMessagesJson } from './sessions-read.js'
+import { type Answer, ownBytes, writeLent } from './lent-answers.js'
 import { schemaVersionOf } from './state-db.js'
 
 // Required, not imported: a CommonJS package imported from an ES module in a worker brings Node's
@@ -56,12 +56,13 @@ function insightsOf (h: Handle, contract: Contract): Insights {
   return i
 }
 
-// Each answers the JSON text of its body, which crosses to the main thread as UTF-8 bytes.
+// Each answers the JSON text of its body (a session's messages: its UTF-8 bytes, made by SQLite),
+// which crosses to the main thread as UTF-8 bytes.
 const JOBS = {
   usage: (h: Handle, j: Job) => JSON.stringify(analyticsUsage(h.db, j.contract, j.days ?? 30, j.now, insightsOf(h, j.contract))),
   // Capabilities come from Hermes' models.dev cache, which the main thread reads and fills in.
   models: (h: Handle, j: Job) => JSON.stringify(analyticsModels(h.db, j.contract, j.days ?? 30, j.now, () => ({}))),
-  messages: (h: Handle, j: Job) => JSON.stringify(sessionMessages(h.db, j.contract, j.sessionId ?? '', j.limit ?? null, j.offset ?? 0)),
+  messages: (h: Handle, j: Job): Answer => sessionMessagesJson(h.db, j.contract, j.sessionId ?? '', j.limit ?? null, j.offset ?? 0),
   // Sent as a large home's server starts: the one scan of every message that Analytics' first
   // answer would wait for is made then, for the contract of the file's schema (the only one it can
   // be answered with), and later answers read only what Hermes wrote since.
@@ -79,7 +80,6 @@ const JOBS = {
 // Dropping it takes tens of milliseconds on a large file, after the answer is posted.
 const MMAP_BYTES = 1024 * 1024 * 1024
 
-const encoder = new TextEncoder()
 /** The slots of shared memory the event loop has sent, by index. */
 const slots = new Map<number, Uint8Array>()
 
@@ -139,12 +139,12 @@ parentPort?.on('message', (j: JobMessage) => {
     db.pragma(`mmap_size = ${MMAP_BYTES}`)
     // Encoded here, not on the event loop (a string of 2 MiB, a long conversation's, took it 5 ms
     // to encode as it wrote it): into the job's slot when large, else into memory handed over.
-    const text = JOBS[j.job](h, j)
+    const answer = JOBS[j.job](h, j)
     const slot = j.slot === undefined ? undefined : slots.get(j.slot)
-    const lent = slot === undefined ? null : writeLent(slot, text)
+    const lent = slot === undefined ? null : writeLent(slot, answer)
     if (lent !== null) post({ id: j.id, ok: true, lent })
     else {
-      const bytes = encoder.encode(text)
+      const bytes = ownBytes(answer)
       post({ id: j.id, ok: true, value: bytes }, [bytes.buffer])
     }
   } catch (err) {

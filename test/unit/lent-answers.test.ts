@@ -5,7 +5,7 @@
 // and only when they fit, as the same UTF-8 bytes an encoder makes.
 
 import t from 'tap'
-import { createSlots, LENT_ABOVE_BYTES, writeLent } from '../../src/hermes/lent-answers.js'
+import { createSlots, LENT_ABOVE_BYTES, ownBytes, writeLent } from '../../src/hermes/lent-answers.js'
 import { MAX_CACHED_ANSWER } from '../../src/hermes/native-reads.js'
 
 t.test('slots are taken, given back, and reused with the same memory; none when all are lent', async (t) => {
@@ -40,4 +40,19 @@ t.test('the worker writes into its slot only answers larger than the cache keeps
   const wide = '✓'.repeat(Math.floor(slot.length / 2))
   t.equal(writeLent(slot, wide), null, 'longer in UTF-8 than the slot: transferred')
   t.equal(writeLent(slot, 'y'.repeat(slot.length + 1)), null, 'longer than the slot: transferred')
+})
+
+t.test('an answer in parts (SQLite\'s bytes) goes into the slot, or into memory of its own, whole', async (t) => {
+  const slot = new Uint8Array(new SharedArrayBuffer(LENT_ABOVE_BYTES * 4))
+  const parts = [Buffer.from('{"session_id":"s","messages":'), Buffer.alloc(LENT_ABOVE_BYTES, 0x61), Buffer.from('}')]
+  const whole = Buffer.concat(parts)
+  const written = writeLent(slot, parts)
+  t.equal(written, whole.length, 'its length')
+  t.ok(Buffer.from(slot.buffer, 0, written as number).equals(whole), 'the parts, in order')
+  t.equal(writeLent(slot, [Buffer.from('{}')]), null, 'small: transferred')
+  t.equal(writeLent(slot, [Buffer.alloc(slot.length), Buffer.from('}')]), null, 'longer than the slot: transferred')
+  const own = ownBytes(parts)
+  t.ok(Buffer.from(own).equals(whole), 'the same bytes, to transfer')
+  t.ok(own.byteOffset === 0 && own.byteLength === own.buffer.byteLength, 'in a buffer of their own (a transfer takes the whole of it)')
+  t.ok(Buffer.from(ownBytes('é✓')).equals(Buffer.from('é✓')), 'text: its UTF-8')
 })
