@@ -67,6 +67,16 @@ export type Answer = string | readonly Uint8Array[]
 
 const byteLength = (parts: readonly Uint8Array[]): number => parts.reduce((n, p) => n + p.length, 0)
 
+/** Copies the parts one after another to the start of `into`; answers their length. */
+function putParts (into: Uint8Array, parts: readonly Uint8Array[]): number {
+  let at = 0
+  for (const part of parts) {
+    into.set(part, at)
+    at += part.length
+  }
+  return at
+}
+
 /**
  * The worker's side: the answer as UTF-8 into the slot, when it is larger than LENT_ABOVE_BYTES and
  * fits; answers its length in bytes, or null (then it is to be transferred).
@@ -74,13 +84,7 @@ const byteLength = (parts: readonly Uint8Array[]): number => parts.reduce((n, p)
 export function writeLent (slot: Uint8Array, answer: Answer): number | null {
   if (typeof answer !== 'string') {
     const length = byteLength(answer)
-    if (length <= LENT_ABOVE_BYTES || length > slot.length) return null
-    let at = 0
-    for (const part of answer) {
-      slot.set(part, at)
-      at += part.length
-    }
-    return length
+    return length <= LENT_ABOVE_BYTES || length > slot.length ? null : putParts(slot, answer)
   }
   // A UTF-16 length is never more than the UTF-8 one: shorter strings are small answers.
   if (answer.length <= LENT_ABOVE_BYTES || answer.length > slot.length) return null
@@ -92,10 +96,6 @@ export function writeLent (slot: Uint8Array, answer: Answer): number | null {
 export function ownBytes (answer: Answer): Uint8Array<ArrayBuffer> {
   if (typeof answer === 'string') return encoder.encode(answer)
   const bytes = new Uint8Array(byteLength(answer))
-  let at = 0
-  for (const part of answer) {
-    bytes.set(part, at)
-    at += part.length
-  }
+  putParts(bytes, answer)
   return bytes
 }

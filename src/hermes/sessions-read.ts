@@ -253,7 +253,6 @@ function resumeTarget (db: Db, sid: string): string {
 
 export const MAX_MESSAGES_PAGE = 500
 
-/** GET /api/sessions/{id}/messages */
 /** Which of a session's messages its answer lists, in its order, as each release pages them. */
 interface MessagesQuery {
   readonly sid: string
@@ -308,8 +307,8 @@ const UNDECODED = `(${PREFIXED} AND NOT json_valid(${AFTER_PREFIX})) OR (${TOOL_
  * (a third of the time: 9 ms instead of 28 for 1,500 messages, 2.3 MB, with no row becoming a JS
  * object). The values are the same; the text of numbers and escapes inside content's and
  * tool_calls' JSON is the text Hermes stored (`1.0`, `\u00e9`) where JSON.parse would rewrite it, and
- * a whole-number REAL reads `1733333333.0`, as Hermes' own server writes it. Any row SQLite cannot
- * serialise (a BLOB) or would decode otherwise, and the answer is made row by row instead.
+ * a whole-number REAL reads `1733333333.0`, as Hermes' own server writes it. With any row SQLite
+ * cannot serialise (a BLOB) or would decode otherwise, the whole answer is made row by row instead.
  */
 export function sessionMessagesJson (db: Db, contract: Contract, id: string, limit: number | null, offset: number): Uint8Array[] {
   const q = messagesQuery(db, contract, id, limit, offset)
