@@ -29,6 +29,8 @@ const ROUNDS = num('BENCH_READS_ROUNDS', 3)
 const ROUND_S = num('BENCH_READS_ROUND_S', 2)
 const LARGE = num('BENCH_LARGE_SESSIONS', 2000)
 const P99_ROUNDS = num('BENCH_P99_ROUNDS', 5)
+// A quick hand on the Analytics and Sessions pages: each load is three heavy reads.
+const PAGES_PER_SECOND = num('BENCH_PAGES_PER_SECOND', 2)
 
 // Writes a message into a session every 20 ms, as Hermes does while it chats, for argv[3] ms.
 const WRITER = `
@@ -152,10 +154,13 @@ async function p99Of (port, token, seconds, pid) {
 // The page's heavy reads, back to back, from a process of their own: a browser is another machine's
 // process, and a loop in the sampler's own would have the sampler wait while it takes in 2.3 MB
 // answers (it measured 8 ms of p99 that were the client's). Each read is computed anew (another
-// query string); any answer but a 200 ends it with code 1. Prints how many it made.
+// query string); any answer but a 200 ends it with code 1. Prints how many it made. With a pace
+// (page loads a second), each page's three reads start on the clock, whether or not the last
+// page's have finished (an open loop: back to back, the reads keep both CPUs busy however fast
+// they are answered).
 const LOADER = `
 const http = require('node:http')
-const [port, token, ms, tag] = process.argv.slice(1)
+const [port, token, ms, tag, pace] = process.argv.slice(1)
 const paths = ['/api/analytics/usage?days=30&n=', '/api/analytics/models?days=30&n=', '/api/sessions/long_session/messages?n=']
 const end = Date.now() + Number(ms)
 const read = (path) => new Promise((resolve, reject) => {
@@ -169,7 +174,17 @@ const read = (path) => new Promise((resolve, reject) => {
 })
 ;(async () => {
   let n = 0
-  for (let i = 0; Date.now() < end; i++) for (const p of paths) { await read(p + tag + i); n++ }
+  const page = async (i) => { for (const p of paths) { await read(p + tag + i); n++ } }
+  if (Number(pace) > 0) {
+    const pages = []
+    for (let i = 0; Date.now() < end; i++) {
+      pages.push(page(i))
+      await new Promise((resolve) => setTimeout(resolve, 1000 / Number(pace)))
+    }
+    await Promise.all(pages)
+  } else {
+    for (let i = 0; Date.now() < end; i++) await page(i)
+  }
   console.log(n)
 })().catch((err) => { console.error(err.message); process.exit(1) })
 `
@@ -187,10 +202,10 @@ function child (label, script, args, niceness = 0) {
   return new Promise((resolve, reject) => c.once('exit', (code) => code === 0 ? resolve(out) : reject(new Error(`${label} exited ${code}: ${err}`))))
 }
 
-/** /api/status's p99 while heavy reads run back to back next to it, and with writes if asked. */
-async function p99Next (port, pid, token, home, writes, seconds, tag) {
+/** /api/status's p99 while heavy reads run next to it (back to back, or `pace` pages a second), and with writes if asked. */
+async function p99Next (port, pid, token, home, writes, seconds, tag, pace = 0) {
   const done = Promise.all([
-    child('the heavy reads', LOADER, [String(port), token, String(seconds * 1000 + 400), tag], 19),
+    child('the heavy reads', LOADER, [String(port), token, String(seconds * 1000 + 400), tag, String(pace)], 19),
     writes ? child('the writer', WRITER, [require.resolve('better-sqlite3'), join(home, 'state.db'), String(seconds * 1000 + 600)]) : null,
   ])
   done.catch(() => {}) // awaited below, after the window
@@ -232,12 +247,14 @@ async function large (token) {
     const alone = []
     const during = []
     const duringWrites = []
+    const paced = []
     for (let r = 0; r < P99_ROUNDS; r++) {
       alone.push(await p99Of(s.port, token, 2, s.pid))
       during.push(await p99Next(s.port, s.pid, token, home, false, 2, `r${r}`))
       duringWrites.push(await p99Next(s.port, s.pid, token, home, true, 2, `w${r}`))
+      paced.push(await p99Next(s.port, s.pid, token, home, false, 2, `p${r}`, PAGES_PER_SECOND))
     }
-    return { counts, genS, cold, warm, fresh, afterWrite: median(afterWrite), alone, during, duringWrites }
+    return { counts, genS, cold, warm, fresh, afterWrite: median(afterWrite), alone, during, duringWrites, paced }
   } finally {
     await s.stop()
     rmSync(home, { recursive: true, force: true })
@@ -266,6 +283,7 @@ export async function measureReads () {
   const alone = { p99: mid(l.alone, 'p99'), p50: mid(l.alone, 'p50') }
   const during = { p99: mid(l.during, 'p99'), p50: mid(l.during, 'p50'), heavy: l.during.reduce((n, w) => n + w.heavy, 0) }
   const withWrites = { p99: mid(l.duringWrites, 'p99'), p50: mid(l.duringWrites, 'p50'), heavy: l.duringWrites.reduce((n, w) => n + w.heavy, 0) }
+  const paced = { p99: mid(l.paced, 'p99'), heavy: l.paced.reduce((n, w) => n + w.heavy, 0) }
   const p99Ok = during.p99 <= 2 * alone.p99
   results.push(coldOk, p99Ok)
   rows.push(['large home: analytics/usage?days=30, cold (ms)', `${l.cold.usage.toFixed(0)} ms`, '-', '-', '≤ 250 ms', verdict(l.cold.usage <= 250)])
@@ -276,18 +294,19 @@ export async function measureReads () {
   rows.push(['large home: spawn → ready → first analytics answer (info; ms)', `${(l.cold.readyMs + l.cold.usage).toFixed(0)} ms`, `${l.cold.readyMs.toFixed(0)} ms ready`, '-', '-', '-'])
   rows.push(['large home: /api/status p99 while heavy reads run (ms)', `${during.p99.toFixed(2)} ms`, `${alone.p99.toFixed(2)} ms alone`, (during.p99 / alone.p99).toFixed(2), '≤ 2 × alone', verdict(p99Ok)])
   rows.push(['large home: the same, Hermes writing a message every 20 ms (info)', `${withWrites.p99.toFixed(2)} ms`, `${alone.p99.toFixed(2)} ms alone`, (withWrites.p99 / alone.p99).toFixed(2), '-', '-'])
+  rows.push([`large home: the same, ${PAGES_PER_SECOND} page loads a second, open loop (info)`, `${paced.p99.toFixed(2)} ms`, `${alone.p99.toFixed(2)} ms alone`, (paced.p99 / alone.p99).toFixed(2), '-', '-'])
   notes.push(`large home: ${l.counts.s.toLocaleString('en-US')} sessions, ${l.counts.m.toLocaleString('en-US')} messages (${l.counts.t.toLocaleString('en-US')} with tool calls), generated in ${l.genS.toFixed(0)} s; the server is the real command line; cold = the first request a fresh server answers, as soon as it says it is ready ` +
     `(the read worker reads every message's tool calls while the server starts); computed anew = another query string, nothing written since (the tallies are kept); after a write = the median of 5, each after one message written; ` +
     `${during.heavy} heavy reads (analytics usage and models, 1,500 messages) ran next to the p99 windows (${withWrites.heavy} with the writes: another process, as Hermes while it chats, each read then computed from what was written since); ` +
     `/api/status p50 ${alone.p50.toFixed(2)} → ${during.p50.toFixed(2)} ms (${withWrites.p50.toFixed(2)} ms with the writes), one request at a time; p99 counting for each slow answer the requests it held back (corrected for coordinated omission); medians of ${P99_ROUNDS} windows of 2 s each, taken in turn, after one not counted.`)
   const each = (windows, key) => windows.map((w) => w[key].toFixed(2)).join(' ')
-  notes.push(`rounds, /api/status p99 (ms): alone ${each(l.alone, 'p99')} | heavy reads ${each(l.during, 'p99')} | with the writes ${each(l.duringWrites, 'p99')}`)
+  notes.push(`rounds, /api/status p99 (ms): alone ${each(l.alone, 'p99')} | heavy reads ${each(l.during, 'p99')} | with the writes ${each(l.duringWrites, 'p99')} | paced ${each(l.paced, 'p99')} (${paced.heavy} heavy reads: ${PAGES_PER_SECOND} pages a second of the same three, each started on the clock)`)
   notes.push(`the same, each request's own latency only (not counting the requests a stall held back): alone ${each(l.alone, 'rawP99')} | heavy reads ${each(l.during, 'rawP99')} | with the writes ${each(l.duringWrites, 'rawP99')}`)
   if (l.alone.every((w) => w.cpuWaitMs !== null)) {
     const waits = (windows) => windows.map((w) => w.cpuWaitMs.toFixed(0)).join(' ')
-    notes.push(`the server's event loop, runnable but waiting for a CPU (Linux schedstat), ms per window: alone ${waits(l.alone)} | heavy reads ${waits(l.during)} | with the writes ${waits(l.duringWrites)}`)
+    notes.push(`the server's event loop, runnable but waiting for a CPU (Linux schedstat), ms per window: alone ${waits(l.alone)} | heavy reads ${waits(l.during)} | with the writes ${waits(l.duringWrites)} | paced ${waits(l.paced)}`)
   }
   const busy = (windows) => windows.map((w) => `${Math.round(100 * w.busy)}%`).join(' ')
-  notes.push(`the machine's CPUs busy (all processes, the benchmark's own clients among them), per window: alone ${busy(l.alone)} | heavy reads ${busy(l.during)} | with the writes ${busy(l.duringWrites)}`)
+  notes.push(`the machine's CPUs busy (all processes, the benchmark's own clients among them), per window: alone ${busy(l.alone)} | heavy reads ${busy(l.during)} | with the writes ${busy(l.duringWrites)} | paced ${busy(l.paced)}`)
   return { rows, results: results.filter((_, i) => i < results.length), notes, coldOk }
 }
