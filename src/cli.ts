@@ -147,11 +147,13 @@ async function main (): Promise<void> {
   const urls = urlsToOpen({ host: config.host, port, token: config.trust === 'token' ? config.token : null, network: config.trust !== 'loopback' && !container, interfaces: networkInterfaces(), hostname: hostname() })
   // This host's own URL is the one to open here; the network's come first for the people elsewhere.
   const withToken = urls[urls.length - 1] as string
-  process.stdout.write(urls.map((u, i) => `  ${i === 0 ? 'Hermes dashboard' : ' '.repeat(16)} → ${u}${i === urls.length - 1 && urls.length > 1 ? '  (this host)' : ''}\n`).join(''))
-  if (container) process.stdout.write('  (in a container: open the host port this one is published on)\n')
-  if (config.publicUrl !== null) process.stdout.write(`  Public URL       → ${config.publicUrl}/\n`)
-  process.stdout.write(`  Trust mode: ${config.trust}; Hermes home: ${config.hermesHome}\n`)
-  process.stdout.write(`HERMES_DASHBOARD_READY port=${port}\n`)
+  // One write: the log's own lines (Fastify's "Server listening", one per address, some logged
+  // after listen() has resolved) then land before or after the banner, never inside it.
+  const banner = urls.map((u, i) => `  ${i === 0 ? 'Hermes dashboard' : ' '.repeat(16)} → ${u}${i === urls.length - 1 && urls.length > 1 ? '  (this host)' : ''}`)
+  if (container) banner.push('  (in a container: open the host port this one is published on)')
+  if (config.publicUrl !== null) banner.push(`  Public URL       → ${config.publicUrl}/`)
+  banner.push(`  Trust mode: ${config.trust}; Hermes home: ${config.hermesHome}`, `HERMES_DASHBOARD_READY port=${port}`)
+  process.stdout.write(`${banner.join('\n')}\n`)
   if (config.open) openBrowser(withToken)
 
   let closing = false
