@@ -281,11 +281,15 @@ function messagesQuery (db: Db, contract: Contract, id: string, limit: number | 
 const wrapMessages = (q: MessagesQuery, messages: unknown, returned: number): Row =>
   q.page === null ? { session_id: q.sid, messages } : { session_id: q.sid, messages, pagination: { ...q.page, returned } }
 
-/** GET /api/sessions/{id}/messages, decoded row by row. */
-export function sessionMessages (db: Db, contract: Contract, id: string, limit: number | null, offset: number): Row {
-  const q = messagesQuery(db, contract, id, limit, offset)
+/** The answer to a messages query, its rows decoded one by one. */
+function decodedMessages (db: Db, q: MessagesQuery): Row {
   const messages = (db.prepare(q.sql).all(...q.params) as Row[]).map(decodeMessage)
   return wrapMessages(q, messages, messages.length)
+}
+
+/** GET /api/sessions/{id}/messages, decoded row by row. */
+export function sessionMessages (db: Db, contract: Contract, id: string, limit: number | null, offset: number): Row {
+  return decodedMessages(db, messagesQuery(db, contract, id, limit, offset))
 }
 
 const sqlString = (text: string): string => `'${text.replaceAll("'", "''")}'`
@@ -321,7 +325,7 @@ export function sessionMessagesJson (db: Db, contract: Contract, id: string, lim
   } catch (err) {
     if ((err as { code?: string }).code !== 'SQLITE_ERROR') throw err
   }
-  if (got === undefined || got.undecoded > 0) return [Buffer.from(JSON.stringify(sessionMessages(db, contract, id, limit, offset)))]
+  if (got === undefined || got.undecoded > 0) return [Buffer.from(JSON.stringify(decodedMessages(db, q)))]
   // The body around its messages (the session id before them is escaped: its quotes cannot end it).
   const around = JSON.stringify(wrapMessages(q, 0, got.n))
   const at = around.indexOf('"messages":0') + '"messages":'.length
