@@ -205,15 +205,16 @@ export function openHermesHome (root: string): HermesHome {
       },
       parsed<T> (rel: string, parse: (text: string) => T, maxBytes = MAX_READ_BYTES): T | null {
         const full = join(dir, ...homeSegments(rel))
-        let stat: Stats
+        let stat: Stats | undefined
         try {
-          stat = statSync(full)
+          // A missing file is an answer, not an error: no exception (and its stack) per call.
+          stat = statSync(full, { throwIfNoEntry: false })
         } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-            cache.delete(rel)
-            return null
-          }
           throw ioFailed(rel, err as NodeJS.ErrnoException, 'stat')
+        }
+        if (stat === undefined) {
+          cache.delete(rel)
+          return null
         }
         // The same inode, size and mtime as the file read and checked before: the same content.
         const hit = cache.get(rel)

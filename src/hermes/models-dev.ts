@@ -5,6 +5,7 @@
 // Hermes answers offline. Hermes maps a few of its provider ids to other models.dev ids in a
 // Python table of its own; here a provider is looked up by its own id.
 
+import type { Capabilities } from './analytics.js'
 import type { ProfileDir } from './home.js'
 
 type Catalogue = Record<string, { models?: Record<string, Record<string, unknown>> }>
@@ -20,14 +21,22 @@ function parseCatalogue (text: string): Catalogue {
 
 const MAX_CATALOGUE = 32 * 1024 * 1024
 
-export function modelCapabilities (profile: ProfileDir, model: string, provider: string): Record<string, unknown> {
-  let catalogue: Catalogue | null
+function catalogueOf (profile: ProfileDir): Catalogue | null {
   try {
-    catalogue = profile.parsed('models_dev_cache.json', parseCatalogue, MAX_CATALOGUE)
+    return profile.parsed('models_dev_cache.json', parseCatalogue, MAX_CATALOGUE)
   } catch {
-    return {}
+    return null
   }
-  const models = catalogue?.[provider]?.models
+}
+
+/** The capabilities of each model, from the catalogue as it is now (read once per call, not per model). */
+export function modelCapabilities (profile: ProfileDir): Capabilities {
+  const catalogue = catalogueOf(profile)
+  return catalogue === null ? () => ({}) : (model, provider) => capabilitiesIn(catalogue, model, provider)
+}
+
+function capabilitiesIn (catalogue: Catalogue, model: string, provider: string): Record<string, unknown> {
+  const models = catalogue[provider]?.models
   if (models === undefined || models === null || typeof models !== 'object') return {}
   const entry = models[model] ?? Object.entries(models).find(([id]) => id.toLowerCase() === model.toLowerCase())?.[1]
   if (entry === undefined || typeof entry !== 'object') return {}

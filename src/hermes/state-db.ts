@@ -27,6 +27,8 @@ interface Handle {
   readonly db: Db
   readonly key: string
   readonly schema: number | null
+  /** The real path the home door checked. */
+  readonly path: string
 }
 
 export interface StateDb {
@@ -65,18 +67,23 @@ export function schemaVersionOf (db: Db): number | null {
 export function createStateDb (): StateDb {
   const handles = new Map<string, Handle>()
 
-  const open = async (profile: ProfileDir): Promise<Handle | null> => {
-    // Still the very file checked and opened before (same device and inode): nothing to check again.
-    const shown = profile.show('state.db')
+  /** The handle opened before, if the name still leads to that very file (same device and inode): nothing to check again. */
+  const current = (shown: string): Handle | undefined => {
     const known = handles.get(shown)
-    if (known !== undefined) {
-      try {
-        const st = statSync(shown)
-        if (`${st.dev}:${st.ino}` === known.key) return known
-      } catch {}
-      known.db.close()
-      handles.delete(shown)
-    }
+    if (known === undefined) return undefined
+    try {
+      const st = statSync(shown, { throwIfNoEntry: false })
+      if (st !== undefined && `${st.dev}:${st.ino}` === known.key) return known
+    } catch {}
+    known.db.close()
+    handles.delete(shown)
+    return undefined
+  }
+
+  const open = async (profile: ProfileDir): Promise<Handle | null> => {
+    const shown = profile.show('state.db')
+    const known = current(shown)
+    if (known !== undefined) return known
     // The home door checks it is a regular file inside the home, and gives its real path.
     const path = profile.regularFile('state.db')
     if (path === null) return null
@@ -89,7 +96,7 @@ export function createStateDb (): StateDb {
       for (const h of handles.values()) h.db.close()
       handles.clear()
     }
-    const handle = { db, key, schema }
+    const handle = { db, key, schema, path }
     handles.set(shown, handle)
     return handle
   }
@@ -117,7 +124,7 @@ export function createStateDb (): StateDb {
       if (h === null) return null
       return `${h.key}:${String(h.db.pragma('data_version', { simple: true }))}`
     },
-    path: (profile) => profile.regularFile('state.db'),
+    path: (profile) => current(profile.show('state.db'))?.path ?? profile.regularFile('state.db'),
     close () {
       for (const h of handles.values()) h.db.close()
       handles.clear()

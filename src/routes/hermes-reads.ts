@@ -11,6 +11,7 @@ import type { Forwarder } from '../backend/forward.js'
 import { backendOffError } from '../backend/supervisor.js'
 import { DashboardError } from '../errors.js'
 import { slicedBody } from '../http/sliced-body.js'
+import type { Capabilities } from '../hermes/analytics.js'
 import type { Contract } from '../hermes/contract.js'
 import type { HermesHome, ProfileDir } from '../hermes/home.js'
 import { readLogs } from '../hermes/logs.js'
@@ -28,7 +29,7 @@ interface Opts {
   /** null: no Hermes server behind (then everything is answered here). */
   readonly forwarder: Forwarder | null
   /** Capabilities of a model, from Hermes' models.dev cache. */
-  readonly capabilities: (profile: ProfileDir, model: string, provider: string) => Record<string, unknown>
+  readonly capabilities: (profile: ProfileDir) => Capabilities
 }
 
 type Query = Record<string, string | string[] | undefined>
@@ -194,7 +195,8 @@ export async function hermesReadRoutes (fastify: FastifyInstance, opts: Opts): P
     const text = await opts.worker.run({ job, path, contract: ctx.contract, days, now: ctx.now })
     if (job === 'usage') return new JsonText(text)
     const body = JSON.parse(text.toString('utf8')) as { models: Array<Record<string, unknown>> }
-    for (const m of body.models) m.capabilities = opts.capabilities(ctx.profile, m.model as string, m.provider as string)
+    const capabilities = opts.capabilities(ctx.profile)
+    for (const m of body.models) m.capabilities = capabilities(m.model as string, m.provider as string)
     return body
   }
   // An analytics window moves with the clock: cached by the minute as well as by content.
