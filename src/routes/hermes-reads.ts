@@ -28,7 +28,7 @@ interface Opts {
   readonly worker: ReadWorker
   /** null: no Hermes server behind (then everything is answered here). */
   readonly forwarder: Forwarder | null
-  /** Capabilities of a model, from Hermes' models.dev cache. */
+  /** A profile's model capabilities, from Hermes' models.dev cache: the catalogue read once per request. */
   readonly capabilities: (profile: ProfileDir) => Capabilities
 }
 
