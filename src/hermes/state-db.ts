@@ -6,7 +6,7 @@
 // is retried a few times, briefly, and is never reported to a client as an error of its own.
 
 import type Database from 'better-sqlite3'
-import { statSync } from 'node:fs'
+import { statSync, type Stats } from 'node:fs'
 import { DashboardError } from '../errors.js'
 import type { ProfileDir } from './home.js'
 
@@ -64,6 +64,9 @@ export function schemaVersionOf (db: Db): number | null {
   }
 }
 
+/** Which file a name leads to: its device and inode (the key a handle is kept under). */
+const fileKey = (st: Stats): string => `${st.dev}:${st.ino}`
+
 export function createStateDb (): StateDb {
   const handles = new Map<string, Handle>()
 
@@ -73,7 +76,7 @@ export function createStateDb (): StateDb {
     if (known === undefined) return undefined
     try {
       const st = statSync(shown, { throwIfNoEntry: false })
-      if (st !== undefined && `${st.dev}:${st.ino}` === known.key) return known
+      if (st !== undefined && fileKey(st) === known.key) return known
     } catch {}
     known.db.close()
     handles.delete(shown)
@@ -87,8 +90,7 @@ export function createStateDb (): StateDb {
     // The home door checks it is a regular file inside the home, and gives its real path.
     const path = profile.regularFile('state.db')
     if (path === null) return null
-    const st = statSync(path)
-    const key = `${st.dev}:${st.ino}`
+    const key = fileKey(statSync(path))
     const Driver = await loadDriver()
     const db = new Driver(path, { readonly: true, fileMustExist: true, timeout: BUSY_MS })
     const schema = schemaVersionOf(db)
