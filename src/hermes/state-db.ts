@@ -29,6 +29,8 @@ interface Handle {
   readonly schema: number | null
   /** The real path the home door checked. */
   readonly path: string
+  /** PRAGMA data_version, compiled once: db.pragma() compiles its statement on every call. */
+  readonly dataVersion: Database.Statement<[], number>
 }
 
 export interface StateDb {
@@ -70,13 +72,26 @@ const fileKey = (st: Stats): string => `${st.dev}:${st.ino}`
 export function createStateDb (): StateDb {
   const handles = new Map<string, Handle>()
 
+  // Names found to lead to their handle's file in this turn of the event loop. A request decides its
+  // contract, its answer-cache stamp and the worker's path in one turn: on one check of the file,
+  // not three (a stat each). A file replaced meanwhile is seen on the next turn, as it would have
+  // been by a request that came a moment later.
+  const checked = new Set<string>()
+
+  const checkedNow = (shown: string, h: Handle): Handle => {
+    if (checked.size === 0) setImmediate(() => checked.clear())
+    checked.add(shown)
+    return h
+  }
+
   /** The handle opened before, if the name still leads to that very file (same device and inode): nothing to check again. */
   const current = (shown: string): Handle | undefined => {
     const known = handles.get(shown)
     if (known === undefined) return undefined
+    if (checked.has(shown)) return known
     try {
       const st = statSync(shown, { throwIfNoEntry: false })
-      if (st !== undefined && fileKey(st) === known.key) return known
+      if (st !== undefined && fileKey(st) === known.key) return checkedNow(shown, known)
     } catch {}
     known.db.close()
     handles.delete(shown)
@@ -98,9 +113,9 @@ export function createStateDb (): StateDb {
       for (const h of handles.values()) h.db.close()
       handles.clear()
     }
-    const handle = { db, key, schema, path }
+    const handle = { db, key, schema, path, dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck() }
     handles.set(shown, handle)
-    return handle
+    return checkedNow(shown, handle)
   }
 
   return {
@@ -124,7 +139,7 @@ export function createStateDb (): StateDb {
     async stamp (profile) {
       const h = await open(profile)
       if (h === null) return null
-      return `${h.key}:${String(h.db.pragma('data_version', { simple: true }))}`
+      return `${h.key}:${String(h.dataVersion.get())}`
     },
     path: (profile) => current(profile.show('state.db'))?.path ?? profile.regularFile('state.db'),
     close () {
