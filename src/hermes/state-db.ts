@@ -67,7 +67,7 @@ export function schemaVersionOf (db: Db): number | null {
 }
 
 /** Which file a name leads to: its device and inode (the key a handle is kept under). */
-const fileKey = (st: Stats): string => `${st.dev}:${st.ino}`
+export const fileKey = (st: Stats): string => `${st.dev}:${st.ino}`
 
 export function createStateDb (): StateDb {
   const handles = new Map<string, Handle>()

@@ -13,7 +13,7 @@ import { contractOfSchema, type Contract } from './contract.js'
 import { createInsights, type Insights } from './insights.js'
 import { HermesAnswer, sessionMessagesJson } from './sessions-read.js'
 import { type Answer, ownBytes, writeLent } from './lent-answers.js'
-import { schemaVersionOf } from './state-db.js'
+import { fileKey, schemaVersionOf } from './state-db.js'
 
 // Required, not imported: a CommonJS package imported from an ES module in a worker brings Node's
 // CommonJS export scanner into the thread, which held 8 MiB more of the worker's memory for good.
@@ -86,8 +86,7 @@ const slots = new Map<number, Uint8Array>()
 // A file replaced (another inode) is a new handle, with tallies of its own.
 const handles = new Map<string, Handle>()
 function handle (path: string): Handle {
-  const st = statSync(path)
-  const key = `${st.dev}:${st.ino}`
+  const key = fileKey(statSync(path))
   const known = handles.get(path)
   if (known !== undefined && known.key === key) return known
   known?.db.close()
