@@ -1,8 +1,10 @@
-#!/usr/bin/env node
 // src/cli.ts
 // The command line: a thin shell over createDashboard. The only file that exits the process.
+// Bundled with its dependencies into dist/hermes-dashboard.bundle.cjs, which the launcher runs
+// (src/launcher.ts).
 
 import { spawn } from 'node:child_process'
+import { channel } from 'node:diagnostics_channel'
 import { existsSync } from 'node:fs'
 import { hostname, networkInterfaces } from 'node:os'
 import { parseArgs } from 'node:util'
@@ -14,6 +16,7 @@ import { urlsToOpen } from './config/urls-to-open.js'
 import { DOCTOR_OPTIONS } from './doctor/options.js'
 import { openHermesHome } from './hermes/home.js'
 import { createReadWorker, largeStateDb } from './hermes/read-worker.js'
+import { LISTENING_CHANNEL } from './listening-channel.js'
 import { STATE_WORKER_FILE } from './package-files.js'
 
 function fail (message: string, code: number): never {
@@ -154,6 +157,7 @@ async function main (): Promise<void> {
   if (config.publicUrl !== null) banner.push(`  Public URL       → ${config.publicUrl}/`)
   banner.push(`  Trust mode: ${config.trust}; Hermes home: ${config.hermesHome}`, `HERMES_DASHBOARD_READY port=${port}`)
   process.stdout.write(`${banner.join('\n')}\n`)
+  channel(LISTENING_CHANNEL).publish({ port })
   if (config.open) openBrowser(withToken)
 
   let closing = false

@@ -1,7 +1,7 @@
 // src/package-files.ts
 // Where the package's own files are. This module runs as dist/package-files.js, or bundled into
-// dist/hermes-dashboard.cjs (whose import.meta.url is the bundle's): one level under the package
-// root either way.
+// dist/hermes-dashboard.bundle.cjs (whose import.meta.url is the bundle's): one level under the
+// package root either way.
 
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'

@@ -4,8 +4,9 @@
 // runs reuse them), `podman build` makes the project image from the Dockerfile, and a container runs
 // it on a fixture HERMES_HOME mounted as /data, its port published on 127.0.0.1. Through that port:
 // /api/status, the ?token= page and its cookie, a native read from state.db (better-sqlite3 built in
-// the image), /api/pub → /api/events over WebSockets; inside: not root, tini as PID 1, the
-// HEALTHCHECK passes; then `podman stop` (SIGTERM) ends it cleanly with exit code 0.
+// the image), /api/pub → /api/events over WebSockets; inside: not root, tini as PID 1, the image's
+// code cache is its Node's, the HEALTHCHECK passes; then `podman stop` (SIGTERM) ends it cleanly
+// with exit code 0.
 // When podman cannot run containers here the test fails with REQUIREMENT MISSING (never passes).
 
 import t, { type Test } from 'tap'
@@ -83,6 +84,18 @@ function setCookie (headers: Record<string, string | string[] | undefined>): str
   const v = headers['set-cookie']
   return Array.isArray(v) ? v : v === undefined ? [] : [v]
 }
+
+// The launcher's own test of a cache: made from these bytes (its SHA-256 first), and V8's data
+// accepted for the bundle's text as the launcher compiles it.
+const CACHE_CHECK = [
+  "const { readFileSync } = require('node:fs'), { isAscii } = require('node:buffer'), { Script } = require('node:vm')",
+  "const file = '/app/dist/hermes-dashboard.bundle.cjs', bytes = readFileSync(file), cache = readFileSync('/app/dist/hermes-dashboard.bundle.v8cache')",
+  "const digest = require('node:crypto').createHash('sha256').update(bytes).digest()",
+  "if (!cache.subarray(0, 32).equals(digest)) { console.log('made from other bytes'); process.exit(0) }",
+  "const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8')",
+  "const script = new Script('(function (exports, require, module, __filename, __dirname) {' + source + '\\n})', { filename: file, cachedData: cache.subarray(32) })",
+  "console.log(script.cachedDataRejected ? 'refused by V8' : 'taken')",
+].join('\n')
 
 t.test('the Docker image: built with podman, run on a fixture home, stopped cleanly', async (t) => {
   if (process.getuid?.() !== 0) {
@@ -201,6 +214,11 @@ t.test('the Docker image: built with podman, run on a fixture home, stopped clea
   t.not(uid.stdout.trim(), '0', `runs as uid ${uid.stdout.trim()}, not root`)
   const pid1 = await podman(['exec', name, 'cat', '/proc/1/cmdline'])
   t.match(pid1.stdout.replace(/\0/g, ' '), /^\/usr\/bin\/tini -- node /, 'tini is PID 1')
+
+  // The code cache came with the image, made by its build from its bundle, and its Node takes it
+  // (src/launcher.ts): /app/dist is not the container user's to write, so a start cannot make one.
+  const cache = await podman(['exec', name, 'node', '-e', CACHE_CHECK])
+  t.equal(cache.stdout.trim(), 'taken', 'the image carries the code cache of its bundle, and its Node takes it', { stderr: tail(cache.stderr, 5) })
 
   // The image's HEALTHCHECK (podman runs it on demand; its timer needs systemd, which may be absent).
   let health: Ran | null = null

@@ -37,6 +37,7 @@ const FS_ALLOWED: Readonly<Record<string, string>> = {
   'cli.ts': 'existsSync of /.dockerenv and /run/.containerenv: whether it runs in a container',
   'web/precompressed.ts': 'the web root: a file and its precompressed siblings, compared',
   'hermes/gateway-command.ts': 'the first bytes of the `hermes` program found on PATH (its #! line names its Python)',
+  'launcher.ts': 'the command line\'s bundle and its code cache, beside it in dist/',
 }
 
 t.test('routes import neither node:fs nor node:path', async (t) => {
