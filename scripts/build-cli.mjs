@@ -38,6 +38,11 @@ const { outputFiles: [out] } = await build({
   entryPoints: [join(root, 'src', 'cli.ts')],
   outfile: join(dist, 'hermes-dashboard.bundle.cjs'),
   external: ['better-sqlite3', 'node-pty', 'bufferutil', 'utf-8-validate'],
+  // import() of the native modules (loaded when first needed) as require(): the launcher compiles
+  // the bundle as a vm.Script, whose functions compiled from a code cache have lost the script's
+  // dynamic import callback (import() in them throws ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING). Both
+  // modules are CommonJS.
+  supported: { 'dynamic-import': false },
   write: false,
 })
 // esbuild escapes what is not ASCII in strings and names, not in the comments it keeps (a few

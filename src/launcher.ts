@@ -19,7 +19,7 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { constants, Script } from 'node:vm'
+import { Script } from 'node:vm'
 import { LISTENING_CHANNEL } from './listening-channel.js'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
@@ -53,14 +53,6 @@ function writeCache (digest: Buffer, data: Buffer): void {
 }
 
 function launch (): void {
-  // import() inside a vm.Script needs this loader (Node 20.12 and later); the chat and state.db's
-  // native modules are loaded with import(). Without it, the bundle is required as any file is.
-  const loader = (constants as Partial<typeof constants>).USE_MAIN_CONTEXT_DEFAULT_LOADER
-  const require = createRequire(BUNDLE)
-  if (loader === undefined) {
-    require(BUNDLE)
-    return
-  }
   const bytes = readFileSync(BUNDLE)
   const digest = createHash('sha256').update(bytes).digest()
   const cachedData = cachedFor(digest)
@@ -71,7 +63,6 @@ function launch (): void {
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: BUNDLE,
     ...(cachedData !== undefined ? { cachedData } : {}),
-    importModuleDynamically: loader,
   })
   if (cachedData === undefined || script.cachedDataRejected === true) {
     const listening = (): void => {
@@ -83,7 +74,7 @@ function launch (): void {
   }
   const body = script.runInThisContext() as ModuleBody
   const module = { exports: {} }
-  body.call(module.exports, module.exports, require, module, BUNDLE, HERE)
+  body.call(module.exports, module.exports, createRequire(BUNDLE), module, BUNDLE, HERE)
 }
 
 launch()

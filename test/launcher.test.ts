@@ -2,7 +2,8 @@
 // The command's launcher and its code cache (src/launcher.ts), on a copy of the built command (the
 // launcher and the bundle, the rest of the package linked) so that the cache it writes is this
 // test's: none written by a command that only prints; one written once the server listens, made
-// from the bundle's bytes and taken by V8 on the next start (which then writes nothing); a cache of
+// from the bundle's bytes and taken by V8 on the next start (which then writes nothing, and whose
+// chat and state.db read load the native modules from code compiled from the cache); a cache of
 // other bytes, one V8 refuses, and a cache that cannot be written each leave a start that serves,
 // and the first two are made again.
 
@@ -14,7 +15,8 @@ import { join } from 'node:path'
 import { createFixtureHome } from './helpers/home.js'
 import { PROJECT_ROOT } from './helpers/paths.js'
 import { localPeer } from './helpers/peer.js'
-import { startProgram } from './helpers/server.js'
+import { PtyClient } from './helpers/pty-client.js'
+import { chatFixture, startProgram, TEST_TOKEN } from './helpers/server.js'
 
 const peer = localPeer()
 const pkg = mkdtempSync(join(tmpdir(), 'hd-launcher-'))
@@ -28,14 +30,30 @@ for (const name of ['node_modules', 'web', 'package.json']) symlinkSync(join(PRO
 const bin = join(dist, 'hermes-dashboard.cjs')
 const cache = join(dist, 'hermes-dashboard.bundle.v8cache')
 const digest = createHash('sha256').update(readFileSync(join(dist, 'hermes-dashboard.bundle.cjs'))).digest()
-const home = createFixtureHome()
+const home = createFixtureHome({ sessions: { active: 1, ended: 1, stale: 0 } })
 t.teardown(home.remove)
 
-/** A start of the copy, one /api/status answered (the cache is written in the turn the server starts listening), stopped. */
-async function serve (t: Test): Promise<void> {
-  const cli = await startProgram(t, [process.execPath, bin, '--port', '0', '--no-open', '--hermes-home', home.dir, '--hermes-command', 'true', '--hermes-backend', 'off'])
+/**
+ * A start of the copy, one /api/status answered (the cache is written in the turn the server starts
+ * listening), then, if asked, what loads the native modules: a chat (node-pty) and a read of
+ * state.db (better-sqlite3); stopped.
+ */
+async function serve (t: Test, natives = false): Promise<void> {
+  const cli = await startProgram(t, [process.execPath, bin, '--port', '0', '--no-open', '--trust', 'token', '--hermes-home', home.dir, '--hermes-command', 'true', '--hermes-backend', 'off', '--chat-command', chatFixture('launcher')], { HERMES_DASHBOARD_SESSION_TOKEN: TEST_TOKEN })
   const status = await peer.http({ url: `http://127.0.0.1:${cli.port}/api/status` })
   t.equal(status.status, 200, 'the server started by the launcher answers /api/status')
+  if (natives) {
+    const chat = new PtyClient(`ws://127.0.0.1:${cli.port}/api/pty?token=${TEST_TOKEN}`)
+    t.ok(await chat.opened, 'a chat opens')
+    await chat.waitFor('hermes> ')
+    chat.type('hello from the cache')
+    await chat.waitFor('you said: hello from the cache')
+    t.pass('... and answers (node-pty loaded by code compiled from the cache)')
+    await chat.close()
+    const sessions = await peer.http({ url: `http://127.0.0.1:${cli.port}/api/sessions?limit=20`, headers: { 'X-Hermes-Session-Token': TEST_TOKEN } })
+    t.equal(sessions.status, 200, '/api/sessions read natively (better-sqlite3 loaded by code compiled from the cache)')
+    t.equal(sessions.headers['x-hermes-dashboard-source'], 'native', '... by this server, not a backend')
+  }
   t.equal(await cli.stop(), 0, '... and exits cleanly')
 }
 
@@ -54,7 +72,7 @@ t.test('the first server start writes the cache; the next takes it', async (t) =
   t.ok(headerOf().equals(digest), '... beginning with the bundle\'s SHA-256')
   t.ok(statSync(cache).size > 100_000, `... then V8's data (${statSync(cache).size} bytes)`)
   const before = statSync(cache)
-  await serve(t)
+  await serve(t, true)
   const after = statSync(cache)
   // A cache V8 refused, or one the launcher did not read, would have been written again (renamed into place: another inode).
   t.equal(after.ino, before.ino, 'the next start took it as it is: not written again')
