@@ -77,8 +77,25 @@ const JOBS = {
 // keeps them instead of copying each into a cache of its own (on the large benchmark home, analytics
 // in about 175 ms instead of 215). Mapped only while a job runs: a mapping left in place keeps the
 // whole file counted in the process's RSS (679 MiB there), though it is the kernel's file cache.
-// Dropping it takes tens of milliseconds on a large file, after the answer is posted.
+// Dropping it takes tens of milliseconds on a large file: it is dropped after the answer is posted,
+// once the jobs already queued have run with the file still mapped (the first Analytics answer of a
+// large home's start waits behind the scan the start began, 30 ms later when the mapping was dropped
+// and made again between the two).
 const MMAP_BYTES = 1024 * 1024 * 1024
+/** Handles mapped for a job, their mappings dropped once no job is queued. */
+const mapped = new Set<BetterSqlite3.Database>()
+let unmapping = false
+function unmapWhenIdle (db: BetterSqlite3.Database): void {
+  mapped.add(db)
+  if (unmapping) return
+  unmapping = true
+  // After every message already queued: a port delivers those before the loop's check phase.
+  setImmediate(() => {
+    unmapping = false
+    for (const d of mapped) if (d.open) d.pragma('mmap_size = 0')
+    mapped.clear()
+  })
+}
 
 /** The slots of shared memory the event loop has sent, by index. */
 const slots = new Map<number, Uint8Array>()
@@ -150,5 +167,5 @@ parentPort?.on('message', (j: JobMessage) => {
     const answer = err instanceof HermesAnswer ? { status: err.status, body: err.body } : undefined
     post({ id: j.id, ok: false, error: { message: (err as Error).message, code: (err as { code?: string }).code, answer } })
   }
-  if (db?.open === true) db.pragma('mmap_size = 0')
+  if (db?.open === true) unmapWhenIdle(db)
 })
