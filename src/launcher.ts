@@ -5,7 +5,7 @@
 // file) compiled from V8's code cache beside it, when that cache was made from the same bytes.
 // Start-up is mostly compiling JavaScript (fastify and its dependencies above all), and a compile
 // from the cache skips it: on the bench machine, spawn → first /api/status went from about 430 to
-// about 255 ms. The cache is written, atomically, once the server listens, when it was missing,
+// about 250 ms. The cache is written, atomically, once the server listens, when it was missing,
 // made from other bytes, or refused by V8 (another Node, other V8 flags); where dist/ is not
 // writable it is not written, and the start compiles as it always did.
 //
