@@ -4,7 +4,8 @@
 // its dependencies but the native ones), then `npm install -g` of the tarball into a temporary
 // prefix (dependencies from the npm cache that `npm ci` filled, native modules compiled by their
 // install scripts) and the installed `hermes-dashboard` started: the page, its precompressed bundle,
-// /api/status, a chat with the fixture program, and the code cache it writes beside itself. The install compiles better-sqlite3 and node-pty: about a minute and a half.
+// /api/status, a chat with the fixture program, and the code cache it writes beside itself. The
+// install compiles better-sqlite3 and node-pty: about a minute and a half.
 
 import t from 'tap'
 import { execFile } from 'node:child_process'
