@@ -82,16 +82,14 @@ const JOBS = {
 // large home's start waits behind the scan the start began, 30 ms later when the mapping was dropped
 // and made again between the two).
 const MMAP_BYTES = 1024 * 1024 * 1024
-/** Handles mapped for a job, their mappings dropped once no job is queued. */
+/** Handles mapped for a job, their mappings dropped once no job is queued (non-empty: the drop is scheduled). */
 const mapped = new Set<BetterSqlite3.Database>()
-let unmapping = false
 function unmapWhenIdle (db: BetterSqlite3.Database): void {
+  const scheduled = mapped.size > 0
   mapped.add(db)
-  if (unmapping) return
-  unmapping = true
+  if (scheduled) return
   // After every message already queued: a port delivers those before the loop's check phase.
   setImmediate(() => {
-    unmapping = false
     for (const d of mapped) if (d.open) d.pragma('mmap_size = 0')
     mapped.clear()
   })
